@@ -1,0 +1,6 @@
+export {
+  lunarLanderHeuristic,
+  lunarLanderHeuristicContinuous,
+  lunarLanderHeuristicDiscrete,
+} from './heuristic.js';
+export { LunarLanderContinuousEnv, LunarLanderEnv, type LunarLanderOptions } from './lunar-lander.js';
