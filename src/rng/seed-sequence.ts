@@ -7,6 +7,7 @@
  * pcg-random.org, 2015) with numpy's constants: an entropy pool of four uint32 words,
  * mixed with two multiplicative hashes.
  */
+import { ValidationError } from '../errors.js';
 
 const INIT_A = 0x43b0d7e5;
 const MULT_A = 0x931e8875;
@@ -25,11 +26,11 @@ function coerceToUint32Words(value: number | bigint): number[] {
   let v: bigint;
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value) || value < 0) {
-      throw new RangeError(`seed must be a non-negative safe integer, got ${value}`);
+      throw new ValidationError(`seed must be a non-negative safe integer, got ${value}`, { field: 'seed' });
     }
     v = BigInt(value);
   } else {
-    if (value < 0n) throw new RangeError(`seed must be non-negative, got ${value}`);
+    if (value < 0n) throw new ValidationError(`seed must be non-negative, got ${value}`, { field: 'seed' });
     v = value;
   }
   if (v === 0n) return [0];
@@ -50,13 +51,16 @@ function coerceEntropy(entropy: SeedEntropy): number[] {
 
 export class SeedSequence {
   readonly entropy: SeedEntropy;
-  readonly spawnKey: readonly number[];
+  readonly spawnKey: readonly (number | bigint)[];
   /** The mixed entropy pool (four uint32 words). */
   readonly pool: Uint32Array;
+  /** How many children `spawn` has handed out; the next child's key ends with this number. */
+  nChildrenSpawned: number;
 
-  constructor(entropy: SeedEntropy, spawnKey: readonly number[] = []) {
+  constructor(entropy: SeedEntropy, spawnKey: readonly (number | bigint)[] = [], nChildrenSpawned = 0) {
     this.entropy = entropy;
     this.spawnKey = [...spawnKey];
+    this.nChildrenSpawned = nChildrenSpawned;
     this.pool = new Uint32Array(POOL_SIZE);
     this.mixEntropy(this.assembledEntropy());
   }
@@ -116,11 +120,19 @@ export class SeedSequence {
     return out;
   }
 
-  /** Child sequences, as numpy's `spawn(n)` (spawn keys extend this one's). */
-  spawn(n: number, startIndex = 0): SeedSequence[] {
+  /**
+   * numpy's `SeedSequence.spawn(n)`: `n` children with spawn keys this key + (i,) for the
+   * next `n` values of i, so repeated calls never hand out the same child twice.
+   */
+  spawn(n: number): SeedSequence[] {
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new ValidationError(`spawn(): n must be a non-negative integer, got ${n}`, { field: 'n' });
+    }
     const children: SeedSequence[] = [];
-    for (let i = 0; i < n; i++)
-      children.push(new SeedSequence(this.entropy, [...this.spawnKey, startIndex + i]));
+    for (let i = 0; i < n; i++) {
+      children.push(new SeedSequence(this.entropy, [...this.spawnKey, this.nChildrenSpawned + i]));
+    }
+    this.nChildrenSpawned += n;
     return children;
   }
 }
