@@ -100,7 +100,7 @@ function resolveOptions(opts: LunarLanderOptions | Record<string, unknown>): Res
     if (!OPTION_NAMES.has(key)) {
       throw new ValidationError(
         `unknown LunarLander option '${key}'; valid options: ${[...OPTION_NAMES].join(', ')}`,
-        { field: key },
+        { field: key, valid: [...OPTION_NAMES] },
       );
     }
   }
@@ -161,6 +161,11 @@ export class LunarLanderEnv implements Env {
   static readonly id: string = 'LunarLander-v3';
   static readonly maxEpisodeSteps = 1000;
   static readonly rewardThreshold = 200;
+  static readonly spec: EnvSpec = Object.freeze({
+    id: LunarLanderEnv.id,
+    maxEpisodeSteps: LunarLanderEnv.maxEpisodeSteps,
+    rewardThreshold: LunarLanderEnv.rewardThreshold,
+  });
 
   /** An episode counts as a success when its return reaches the reward threshold (200). */
   static success(episodeReturn: number, _terminated: boolean, _truncated: boolean): boolean {
@@ -258,7 +263,12 @@ export class LunarLanderEnv implements Env {
   }
 
   reset(opts: ResetOptions = {}): ResetResult {
-    if (opts.seed !== undefined) this.rng = npRandom(opts.seed).rng;
+    if (opts.seed !== undefined) {
+      if (!Number.isSafeInteger(opts.seed) || opts.seed < 0) {
+        throw new ValidationError(`seed must be a non-negative integer, got ${opts.seed}`, { field: 'seed' });
+      }
+      this.rng = npRandom(opts.seed).rng;
+    }
     const rng = this.npRandom;
 
     // Gymnasium v3 builds a fresh world on every reset (the fix for its issue 728).
@@ -522,6 +532,11 @@ export class LunarLanderEnv implements Env {
 /** LunarLanderContinuous-v3: LunarLander-v3 with `continuous: true` (Gymnasium registers both ids). */
 export class LunarLanderContinuousEnv extends LunarLanderEnv {
   static override readonly id: string = 'LunarLanderContinuous-v3';
+  static override readonly spec: EnvSpec = Object.freeze({
+    id: LunarLanderContinuousEnv.id,
+    maxEpisodeSteps: LunarLanderEnv.maxEpisodeSteps,
+    rewardThreshold: LunarLanderEnv.rewardThreshold,
+  });
 
   constructor(options: Omit<LunarLanderOptions, 'continuous'> | Record<string, unknown> = {}) {
     if ('continuous' in options && options.continuous !== true) {

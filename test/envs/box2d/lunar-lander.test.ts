@@ -63,6 +63,12 @@ describe('LunarLander-v3 metadata and spaces', () => {
     expect(LunarLanderEnv.success(200, true, false)).toBe(true);
     expect(LunarLanderEnv.success(199.99, true, false)).toBe(false);
     expect(LunarLanderEnv.success(250, false, true)).toBe(true);
+    expect(LunarLanderEnv.spec).toEqual({
+      id: 'LunarLander-v3',
+      maxEpisodeSteps: 1000,
+      rewardThreshold: 200,
+    });
+    expect(LunarLanderContinuousEnv.spec.id).toBe('LunarLanderContinuous-v3');
   });
 
   it('has Discrete(4) actions by default and Box(-1, 1, (2,)) when continuous', () => {
@@ -165,6 +171,11 @@ describe('LunarLander-v3 seeding', () => {
     heuristicEpisode(env, 6);
     heuristicEpisode(env, 7);
     expect(heuristicEpisode(env, 5)).toEqual(first);
+  });
+
+  it('rejects seeds that are not non-negative integers', () => {
+    const env = new LunarLanderEnv();
+    for (const seed of [-1, 1.5, Number.NaN]) expect(() => env.reset({ seed })).toThrow(ValidationError);
   });
 
   it('continues the stream when reset without a seed', () => {
