@@ -5,6 +5,11 @@
  * as ported by planck.js (the same solver, settings and contact model, though not bit-identical
  * to the C++ build that Gymnasium drives through pybox2d).
  *
+ * planck's default Settings are Box2D 2.3's b2Settings (linearSlop 0.005, velocityThreshold 1,
+ * baumgarte 0.2, sleep after 0.5 s under 0.01 m/s and 2°/s); its larger maxPolygonVertices (12
+ * against 8) does not matter for the 6-vertex hull. planck computes in float64 where Box2D uses
+ * float32, so trajectories agree in behaviour, not bit for bit.
+ *
  * Particles (the exhaust that Gymnasium draws) are left out: Gymnasium only creates them when
  * rendering, and even then their filter (category 0x0100, mask 0x0001) lets them touch the
  * ground only, so they never act on the lander.
