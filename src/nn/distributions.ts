@@ -62,13 +62,18 @@ function checkAction(action: number, n: number, row: number): void {
   }
 }
 
-/** max_j z[off + j] and log Σ_j exp(z_j − max): the stable log-sum-exp split in two. */
-function rowMaxAndLogSumExp(logits: Reals, off: number, n: number): [number, number] {
+/** max_j z[off + j]: the shift of the stable log-sum-exp. */
+function rowMax(logits: Reals, off: number, n: number): number {
   let m = logits[off];
   for (let j = 1; j < n; j++) if (logits[off + j] > m) m = logits[off + j];
+  return m;
+}
+
+/** log Σ_j exp(z[off + j] − m), with m = rowMax (so every term is ≤ 1 and the sum ≥ 1). */
+function rowShiftedLogSumExp(logits: Reals, off: number, n: number, m: number): number {
   let s = 0;
   for (let j = 0; j < n; j++) s += Math.exp(logits[off + j] - m);
-  return [m, Math.log(s)];
+  return Math.log(s);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -81,7 +86,8 @@ export function categoricalLogSoftmax(logits: Reals, batch: number, n: number, o
   checkSize('logits', logits, batch * n);
   checkSize('out', out, batch * n);
   for (let b = 0, off = 0; b < batch; b++, off += n) {
-    const [m, lse] = rowMaxAndLogSumExp(logits, off, n);
+    const m = rowMax(logits, off, n);
+    const lse = rowShiftedLogSumExp(logits, off, n, m);
     for (let j = 0; j < n; j++) out[off + j] = logits[off + j] - m - lse;
   }
 }
@@ -92,7 +98,8 @@ export function categoricalProbs(logits: Reals, batch: number, n: number, out: F
   checkSize('logits', logits, batch * n);
   checkSize('out', out, batch * n);
   for (let b = 0, off = 0; b < batch; b++, off += n) {
-    const [m, lse] = rowMaxAndLogSumExp(logits, off, n);
+    const m = rowMax(logits, off, n);
+    const lse = rowShiftedLogSumExp(logits, off, n, m);
     for (let j = 0; j < n; j++) out[off + j] = Math.exp(logits[off + j] - m - lse);
   }
 }
@@ -112,7 +119,8 @@ export function categoricalLogProb(
   for (let b = 0, off = 0; b < batch; b++, off += n) {
     const a = actions[b];
     checkAction(a, n, b);
-    const [m, lse] = rowMaxAndLogSumExp(logits, off, n);
+    const m = rowMax(logits, off, n);
+    const lse = rowShiftedLogSumExp(logits, off, n, m);
     out[b] = logits[off + a] - m - lse;
   }
 }
@@ -127,7 +135,8 @@ export function categoricalEntropy(logits: Reals, batch: number, n: number, out:
   checkSize('logits', logits, batch * n);
   checkSize('out', out, batch);
   for (let b = 0, off = 0; b < batch; b++, off += n) {
-    const [m, lse] = rowMaxAndLogSumExp(logits, off, n);
+    const m = rowMax(logits, off, n);
+    const lse = rowShiftedLogSumExp(logits, off, n, m);
     let h = 0;
     for (let j = 0; j < n; j++) {
       const lp = logits[off + j] - m - lse;
@@ -160,7 +169,8 @@ export function categoricalMode(logits: Reals, batch: number, n: number, out: Fl
  * One sample per row by inverse CDF with a single `rng.random()` draw u: the first j whose
  * normalised cumulative probability exceeds u. This is numpy's `Generator.choice(n, p=p)`
  * (cdf = cumsum(p) / cdf[-1]; searchsorted(u, side='right')), so the same generator state
- * and probabilities pick the same action as numpy does.
+ * and probabilities pick the same action as numpy does (up to rounding when u falls within
+ * an ulp of a cdf boundary).
  */
 export function categoricalSample(
   logits: Reals,
@@ -173,7 +183,7 @@ export function categoricalSample(
   checkSize('logits', logits, batch * n);
   checkSize('out', out, batch);
   for (let b = 0, off = 0; b < batch; b++, off += n) {
-    const [m] = rowMaxAndLogSumExp(logits, off, n);
+    const m = rowMax(logits, off, n);
     // Unnormalised cdf in exp(z − max) units; u·total is compared instead of cdf/total.
     let total = 0;
     for (let j = 0; j < n; j++) total += Math.exp(logits[off + j] - m);
@@ -219,7 +229,8 @@ export function categoricalLogProbBackward(
     const a = actions[b];
     checkAction(a, n, b);
     const g = dLogProb[b];
-    const [m, lse] = rowMaxAndLogSumExp(logits, off, n);
+    const m = rowMax(logits, off, n);
+    const lse = rowShiftedLogSumExp(logits, off, n, m);
     for (let j = 0; j < n; j++) {
       const p = Math.exp(logits[off + j] - m - lse);
       const d = g * ((j === a ? 1 : 0) - p);
@@ -247,7 +258,8 @@ export function categoricalEntropyBackward(
   checkSize('gradLogits', gradLogits, batch * n);
   for (let b = 0, off = 0; b < batch; b++, off += n) {
     const g = typeof dEntropy === 'number' ? dEntropy : dEntropy[b];
-    const [m, lse] = rowMaxAndLogSumExp(logits, off, n);
+    const m = rowMax(logits, off, n);
+    const lse = rowShiftedLogSumExp(logits, off, n, m);
     let h = 0;
     for (let j = 0; j < n; j++) {
       const lp = logits[off + j] - m - lse;
