@@ -1,0 +1,684 @@
+// Dense-network kernels for tars-eval, compiled by AssemblyScript to WebAssembly with SIMD
+// (scripts/build-wasm.mjs). Every tensor is float32, row-major, and lives in the linear memory
+// that the TypeScript side owns and imports; all pointers are byte offsets into it. Nothing
+// here allocates: the module has no heap of its own, and the caller's arena starts at
+// `heapBase()`.
+//
+// The plain-TypeScript twin of every exported kernel is src/nn/kernels-ref.ts; the tests
+// compare the two on random shapes, and the reference is the runtime fallback.
+//
+// Activation codes shared with src/nn/kernels.ts: 0 identity, 1 tanh, 2 relu.
+
+const ACT_TANH: i32 = 1;
+const ACT_RELU: i32 = 2;
+
+// GEMM initialisation modes: what the accumulators start from.
+const INIT_ZERO: i32 = 0;
+const INIT_ACCUMULATE: i32 = 1;
+const INIT_BIAS: i32 = 2;
+
+// Below this batch size the forward product runs in dot-product form on W's rows directly:
+// the transposed copy of W that the register-blocked form needs would cost as much as the
+// product itself (measured with bench/nn.ts).
+const SMALL_BATCH: i32 = 4;
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// ---------------------------------------------------------------------------------------
+// tanh on four lanes, accurate to about 1.3 ulp of float32 (checked against mpmath on a dense
+// grid). Two formulas, both evaluated, one selected per lane:
+//  - |x| < 0.625: tanh(x) = x + x^3 P(x^2), P of degree 4 fitted here by relative-error-weighted
+//    least squares on Chebyshev nodes (max error 0.82 ulp in float32 Horner evaluation);
+//  - otherwise tanh(|x|) = 1 - 2 / (exp(2|x|) + 1), with exp by Cody-Waite range reduction
+//    (ln 2 split as 355/512 plus the float32 remainder) and its Taylor polynomial of degree 6 on
+//    |r| <= ln(2)/2. |x| is clamped at 10, where tanh rounds to 1 in float32.
+// The sign is restored last, so tanh is exactly odd.
+
+const TANH_P0: f32 = -0.3333328664302826;
+const TANH_P1: f32 = 0.13331513106822968;
+const TANH_P2: f32 = -0.05374465882778168;
+const TANH_P3: f32 = 0.020653124898672104;
+const TANH_P4: f32 = -0.0057189627550542355;
+const TANH_SMALL: f32 = 0.625;
+const TANH_CLAMP: f32 = 10.0;
+const LOG2E: f32 = 1.4426950216293335;
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -0.00021219444170128554;
+const ROUND_MAGIC: f32 = 12582912.0; // 1.5 * 2^23
+
+// The constants live in a static table and are broadcast from memory at each use: where V8
+// cannot keep a v128.const in a register it rebuilds it from general registers (three
+// instructions), while a broadcast load from memory is one.
+const TANH_K = memory.data<f32>([
+  TANH_P4, TANH_P3, TANH_P2, TANH_P1, TANH_P0, TANH_CLAMP, LOG2E, ROUND_MAGIC, LN2_HI, LN2_LO,
+  <f32>(1.0 / 720.0), <f32>(1.0 / 120.0), <f32>(1.0 / 24.0), <f32>(1.0 / 6.0), 0.5, 1.0, 2.0, TANH_SMALL, -0.0,
+]);
+
+// Small vector helpers, inlined into the kernels. (Static methods rather than free functions
+// so that the file stays valid TypeScript syntax for the repository's tooling.)
+class Lanes {
+  @inline static k4(i: usize): v128 {
+    return v128.load32_splat(TANH_K + (i << 2));
+  }
+
+  @inline static tanh4(x: v128): v128 {
+    const sign = v128.and(x, Lanes.k4(18));
+    const ax = f32x4.abs(x);
+
+    const s = f32x4.mul(ax, ax);
+    let p = Lanes.k4(0);
+    p = f32x4.add(f32x4.mul(p, s), Lanes.k4(1));
+    p = f32x4.add(f32x4.mul(p, s), Lanes.k4(2));
+    p = f32x4.add(f32x4.mul(p, s), Lanes.k4(3));
+    p = f32x4.add(f32x4.mul(p, s), Lanes.k4(4));
+    const small = f32x4.add(ax, f32x4.mul(f32x4.mul(ax, s), p));
+
+    // pmin (ax if not above the clamp) keeps NaN lanes NaN and maps to a single minps.
+    const c = f32x4.pmin(ax, Lanes.k4(5));
+    const y = f32x4.add(c, c);
+    // Round y·log2(e) to the nearest integer by adding 1.5·2^23: the sum's low mantissa bits then
+    // hold n, so the bits of 2^n are (bits(t) + 127) << 23 (the magic constant's own bits shift out).
+    const t = f32x4.add(f32x4.mul(y, Lanes.k4(6)), Lanes.k4(7));
+    const n = f32x4.sub(t, Lanes.k4(7));
+    const r = f32x4.sub(f32x4.sub(y, f32x4.mul(n, Lanes.k4(8))), f32x4.mul(n, Lanes.k4(9)));
+    let e = Lanes.k4(10);
+    e = f32x4.add(f32x4.mul(e, r), Lanes.k4(11));
+    e = f32x4.add(f32x4.mul(e, r), Lanes.k4(12));
+    e = f32x4.add(f32x4.mul(e, r), Lanes.k4(13));
+    e = f32x4.add(f32x4.mul(e, r), Lanes.k4(14));
+    e = f32x4.add(f32x4.mul(e, r), Lanes.k4(15));
+    e = f32x4.add(f32x4.mul(e, r), Lanes.k4(15));
+    const scale = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
+    e = f32x4.mul(e, scale);
+    const one = Lanes.k4(15);
+    const large = f32x4.sub(one, f32x4.div(Lanes.k4(16), f32x4.add(e, one)));
+
+    const mag = v128.bitselect(small, large, f32x4.lt(ax, Lanes.k4(17)));
+    return v128.or(mag, sign);
+  }
+
+  @inline static act4(v: v128, act: i32): v128 {
+    if (act == ACT_TANH) return Lanes.tanh4(v);
+    // pmax (0 only where v < 0) keeps NaN lanes NaN, as torch.relu does, in one maxps.
+    if (act == ACT_RELU) return f32x4.pmax(v, f32x4.splat(0.0));
+    return v;
+  }
+
+  @inline static act1(v: f32, act: i32): f32 {
+    if (act == ACT_TANH) return f32x4.extract_lane(Lanes.tanh4(f32x4.splat(v)), 0);
+    if (act == ACT_RELU) return v < 0 ? 0 : v; // as pmax in act4: NaN stays NaN
+    return v;
+  }
+
+  @inline static initRow(c: usize, bias: usize, mode: i32, off: usize): v128 {
+    if (mode == INIT_ACCUMULATE) return v128.load(c + off);
+    if (mode == INIT_BIAS) return v128.load(bias + off);
+    return f32x4.splat(0.0);
+  }
+
+  @inline static hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+    // Lane r of the result is the sum of the four lanes of the r-th argument.
+    const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
+    const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
+    return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
+  }
+
+  @inline static hsum1(a: v128): f32 {
+    const t = f32x4.add(a, v128.shuffle<f32>(a, a, 2, 3, 0, 1));
+    return f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1);
+  }
+}
+
+/** In place: x[j] = act(x[j]) for j < n. */
+export function activation_forward(x: usize, n: i32, act: i32): void {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const p = x + (<usize>j << 2);
+    v128.store(p, Lanes.act4(v128.load(p), act));
+  }
+  for (; j < n; j++) {
+    const p = x + (<usize>j << 2);
+    store<f32>(p, Lanes.act1(load<f32>(p), act));
+  }
+}
+
+/**
+ * In place: dy[j] *= act'(z[j]) written through the activation's output y = act(z):
+ * tanh' = 1 - y^2; relu' = 1 where y > 0, else 0 (PyTorch's threshold_backward).
+ */
+export function activation_backward(y: usize, dy: usize, n: i32, act: i32): void {
+  if (act == ACT_TANH) {
+    const one = f32x4.splat(1.0);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      const yv = v128.load(y + o);
+      v128.store(dy + o, f32x4.mul(v128.load(dy + o), f32x4.sub(one, f32x4.mul(yv, yv))));
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      const yv = load<f32>(y + o);
+      store<f32>(dy + o, load<f32>(dy + o) * (1 - yv * yv));
+    }
+  } else if (act == ACT_RELU) {
+    const zero = f32x4.splat(0.0);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(dy + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), zero)));
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      if (!(load<f32>(y + o) > 0)) store<f32>(dy + o, 0);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// GEMM: C[m, n] (=|+=) sum_k A(m, k) * B[k, n], then optional bias and activation.
+// B and C are row-major with leading dimensions ldb and ldc (bytes here); A is read one scalar
+// at a time with arbitrary strides (row stride sa, column stride sk), which covers the three
+// products of a dense layer without transposing activations:
+//   forward  Y  = X  · Wᵀ : A = X  (sa = in,  sk = 1),   B = Wᵀ (transposed copy of W)
+//   backward dX = dY · W  : A = dY (sa = out, sk = 1),   B = W
+//   backward dW += dYᵀ· X : A = dYᵀ (sa = 1,  sk = out), B = X, accumulating
+// The register block is 4 rows × 8 columns (eight f32x4 accumulators); each k step loads two
+// vectors of B, broadcasts four scalars of A and issues 8 multiplies and 8 adds.
+
+function block4x8(
+  a: usize, sa: usize, sk: usize, b: usize, ldb: usize, c: usize, ldc: usize,
+  k: i32, bias: usize, mode: i32, act: i32,
+): void {
+  const c1 = c + ldc;
+  const c2 = c1 + ldc;
+  const c3 = c2 + ldc;
+  let r00 = Lanes.initRow(c, bias, mode, 0);
+  let r01 = Lanes.initRow(c, bias, mode, 16);
+  let r10 = Lanes.initRow(c1, bias, mode, 0);
+  let r11 = Lanes.initRow(c1, bias, mode, 16);
+  let r20 = Lanes.initRow(c2, bias, mode, 0);
+  let r21 = Lanes.initRow(c2, bias, mode, 16);
+  let r30 = Lanes.initRow(c3, bias, mode, 0);
+  let r31 = Lanes.initRow(c3, bias, mode, 16);
+  let a0 = a;
+  let a1 = a + sa;
+  let a2 = a1 + sa;
+  let a3 = a2 + sa;
+  let pb = b;
+  for (let kk = 0; kk < k; kk++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let s = v128.load32_splat(a0);
+    r00 = f32x4.add(r00, f32x4.mul(s, b0));
+    r01 = f32x4.add(r01, f32x4.mul(s, b1));
+    s = v128.load32_splat(a1);
+    r10 = f32x4.add(r10, f32x4.mul(s, b0));
+    r11 = f32x4.add(r11, f32x4.mul(s, b1));
+    s = v128.load32_splat(a2);
+    r20 = f32x4.add(r20, f32x4.mul(s, b0));
+    r21 = f32x4.add(r21, f32x4.mul(s, b1));
+    s = v128.load32_splat(a3);
+    r30 = f32x4.add(r30, f32x4.mul(s, b0));
+    r31 = f32x4.add(r31, f32x4.mul(s, b1));
+    a0 += sk;
+    a1 += sk;
+    a2 += sk;
+    a3 += sk;
+    pb += ldb;
+  }
+  v128.store(c, Lanes.act4(r00, act));
+  v128.store(c, Lanes.act4(r01, act), 16);
+  v128.store(c1, Lanes.act4(r10, act));
+  v128.store(c1, Lanes.act4(r11, act), 16);
+  v128.store(c2, Lanes.act4(r20, act));
+  v128.store(c2, Lanes.act4(r21, act), 16);
+  v128.store(c3, Lanes.act4(r30, act));
+  v128.store(c3, Lanes.act4(r31, act), 16);
+}
+
+function block1x8(
+  a: usize, sk: usize, b: usize, ldb: usize, c: usize,
+  k: i32, bias: usize, mode: i32, act: i32,
+): void {
+  let r0 = Lanes.initRow(c, bias, mode, 0);
+  let r1 = Lanes.initRow(c, bias, mode, 16);
+  let pa = a;
+  let pb = b;
+  for (let kk = 0; kk < k; kk++) {
+    const s = v128.load32_splat(pa);
+    r0 = f32x4.add(r0, f32x4.mul(s, v128.load(pb)));
+    r1 = f32x4.add(r1, f32x4.mul(s, v128.load(pb, 16)));
+    pa += sk;
+    pb += ldb;
+  }
+  v128.store(c, Lanes.act4(r0, act));
+  v128.store(c, Lanes.act4(r1, act), 16);
+}
+
+function block4x4(
+  a: usize, sa: usize, sk: usize, b: usize, ldb: usize, c: usize, ldc: usize,
+  k: i32, bias: usize, mode: i32, act: i32,
+): void {
+  const c1 = c + ldc;
+  const c2 = c1 + ldc;
+  const c3 = c2 + ldc;
+  let r0 = Lanes.initRow(c, bias, mode, 0);
+  let r1 = Lanes.initRow(c1, bias, mode, 0);
+  let r2 = Lanes.initRow(c2, bias, mode, 0);
+  let r3 = Lanes.initRow(c3, bias, mode, 0);
+  let a0 = a;
+  let a1 = a + sa;
+  let a2 = a1 + sa;
+  let a3 = a2 + sa;
+  let pb = b;
+  for (let kk = 0; kk < k; kk++) {
+    const b0 = v128.load(pb);
+    r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(a0), b0));
+    r1 = f32x4.add(r1, f32x4.mul(v128.load32_splat(a1), b0));
+    r2 = f32x4.add(r2, f32x4.mul(v128.load32_splat(a2), b0));
+    r3 = f32x4.add(r3, f32x4.mul(v128.load32_splat(a3), b0));
+    a0 += sk;
+    a1 += sk;
+    a2 += sk;
+    a3 += sk;
+    pb += ldb;
+  }
+  v128.store(c, Lanes.act4(r0, act));
+  v128.store(c1, Lanes.act4(r1, act));
+  v128.store(c2, Lanes.act4(r2, act));
+  v128.store(c3, Lanes.act4(r3, act));
+}
+
+function block1x4(
+  a: usize, sk: usize, b: usize, ldb: usize, c: usize,
+  k: i32, bias: usize, mode: i32, act: i32,
+): void {
+  let r0 = Lanes.initRow(c, bias, mode, 0);
+  let pa = a;
+  let pb = b;
+  for (let kk = 0; kk < k; kk++) {
+    r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+    pa += sk;
+    pb += ldb;
+  }
+  v128.store(c, Lanes.act4(r0, act));
+}
+
+/** One output element: the column tail (n not a multiple of 4). */
+function element(
+  a: usize, sk: usize, b: usize, ldb: usize, c: usize,
+  k: i32, bias: usize, mode: i32, act: i32,
+): void {
+  let acc: f32 = 0;
+  if (mode == INIT_ACCUMULATE) acc = load<f32>(c);
+  else if (mode == INIT_BIAS) acc = load<f32>(bias);
+  let pa = a;
+  let pb = b;
+  for (let kk = 0; kk < k; kk++) {
+    acc += load<f32>(pa) * load<f32>(pb);
+    pa += sk;
+    pb += ldb;
+  }
+  store<f32>(c, Lanes.act1(acc, act));
+}
+
+/**
+ * C[m, n] = act(init + sum_k A(i, k) B[k, j]); strides in elements. A(i, k) = a[i*sam + k*sak];
+ * init is 0 (mode 0), C itself (mode 1, accumulate) or bias[j] (mode 2).
+ */
+export function gemm(
+  a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32,
+  m: i32, n: i32, k: i32, bias: usize, mode: i32, act: i32,
+): void {
+  const sa = <usize>sam << 2;
+  const sk = <usize>sak << 2;
+  const ldbB = <usize>ldb << 2;
+  const ldcB = <usize>ldc << 2;
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const jo = <usize>j << 2;
+    const bj = b + jo;
+    const cj = c + jo;
+    const biasj = bias + jo;
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      block4x8(a + <usize>i * sa, sa, sk, bj, ldbB, cj + <usize>i * ldcB, ldcB, k, biasj, mode, act);
+    }
+    for (; i < m; i++) {
+      block1x8(a + <usize>i * sa, sk, bj, ldbB, cj + <usize>i * ldcB, k, biasj, mode, act);
+    }
+  }
+  if (j + 4 <= n) {
+    const jo = <usize>j << 2;
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      block4x4(a + <usize>i * sa, sa, sk, b + jo, ldbB, c + jo + <usize>i * ldcB, ldcB, k, bias + jo, mode, act);
+    }
+    for (; i < m; i++) {
+      block1x4(a + <usize>i * sa, sk, b + jo, ldbB, c + jo + <usize>i * ldcB, k, bias + jo, mode, act);
+    }
+    j += 4;
+  }
+  for (; j < n; j++) {
+    const jo = <usize>j << 2;
+    for (let i = 0; i < m; i++) {
+      element(a + <usize>i * sa, sk, b + jo, ldbB, c + jo + <usize>i * ldcB, k, bias + jo, mode, act);
+    }
+  }
+}
+
+/** dst[c, r] = src[r, c] for a rows × cols row-major src; 4×4 tiles through registers. */
+export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
+  const rs = <usize>cols << 2; // src row stride
+  const ds = <usize>rows << 2; // dst row stride
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const s = src + <usize>r * rs + (<usize>c << 2);
+      const x0 = v128.load(s);
+      const x1 = v128.load(s + rs);
+      const x2 = v128.load(s + 2 * rs);
+      const x3 = v128.load(s + 3 * rs);
+      const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+      const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+      const d = dst + <usize>c * ds + (<usize>r << 2);
+      v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(d + ds, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+      v128.store(d + 2 * ds, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+      v128.store(d + 3 * ds, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+    }
+    for (; c < cols; c++) {
+      for (let rr = r; rr < r + 4; rr++) {
+        store<f32>(dst + <usize>c * ds + (<usize>rr << 2), load<f32>(src + <usize>rr * rs + (<usize>c << 2)));
+      }
+    }
+  }
+  for (; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      store<f32>(dst + <usize>c * ds + (<usize>r << 2), load<f32>(src + <usize>r * rs + (<usize>c << 2)));
+    }
+  }
+}
+
+/**
+ * Forward product in dot-product form, y[b, o] = act(bias[o] + sum_i x[b, i] w[o, i]),
+ * vectorised along i over four rows of W at once; for small batches and narrow outputs.
+ */
+function forwardDot(x: usize, w: usize, bias: usize, y: usize, batch: i32, nin: i32, nout: i32, act: i32): void {
+  const xs = <usize>nin << 2;
+  const ys = <usize>nout << 2;
+  const vin = nin & ~3;
+  for (let bb = 0; bb < batch; bb++) {
+    const xr = x + <usize>bb * xs;
+    const yr = y + <usize>bb * ys;
+    let o = 0;
+    for (; o + 4 <= nout; o += 4) {
+      const w0 = w + <usize>o * xs;
+      const w1 = w0 + xs;
+      const w2 = w1 + xs;
+      const w3 = w2 + xs;
+      let s0 = f32x4.splat(0.0);
+      let s1 = f32x4.splat(0.0);
+      let s2 = f32x4.splat(0.0);
+      let s3 = f32x4.splat(0.0);
+      let i = 0;
+      for (; i < vin; i += 4) {
+        const io = <usize>i << 2;
+        const xv = v128.load(xr + io);
+        s0 = f32x4.add(s0, f32x4.mul(v128.load(w0 + io), xv));
+        s1 = f32x4.add(s1, f32x4.mul(v128.load(w1 + io), xv));
+        s2 = f32x4.add(s2, f32x4.mul(v128.load(w2 + io), xv));
+        s3 = f32x4.add(s3, f32x4.mul(v128.load(w3 + io), xv));
+      }
+      let acc = Lanes.hsum4(s0, s1, s2, s3);
+      for (; i < nin; i++) {
+        const io = <usize>i << 2;
+        let col = f32x4.splat(load<f32>(w0 + io));
+        col = f32x4.replace_lane(col, 1, load<f32>(w1 + io));
+        col = f32x4.replace_lane(col, 2, load<f32>(w2 + io));
+        col = f32x4.replace_lane(col, 3, load<f32>(w3 + io));
+        acc = f32x4.add(acc, f32x4.mul(col, v128.load32_splat(xr + io)));
+      }
+      if (bias != 0) acc = f32x4.add(acc, v128.load(bias + (<usize>o << 2)));
+      v128.store(yr + (<usize>o << 2), Lanes.act4(acc, act));
+    }
+    for (; o < nout; o++) {
+      const wr = w + <usize>o * xs;
+      let s = f32x4.splat(0.0);
+      let i = 0;
+      for (; i < vin; i += 4) {
+        const io = <usize>i << 2;
+        s = f32x4.add(s, f32x4.mul(v128.load(wr + io), v128.load(xr + io)));
+      }
+      let acc = Lanes.hsum1(s);
+      for (; i < nin; i++) {
+        const io = <usize>i << 2;
+        acc += load<f32>(wr + io) * load<f32>(xr + io);
+      }
+      if (bias != 0) acc += load<f32>(bias + (<usize>o << 2));
+      store<f32>(yr + (<usize>o << 2), Lanes.act1(acc, act));
+    }
+  }
+}
+
+/**
+ * Dense layer forward, y[b, o] = act(sum_i x[b, i] w[o, i] + bias[o]) for b < batch, with w the
+ * [out, in] weight of torch.nn.Linear. `wt` is scratch for out*in floats (W transposed for the
+ * register-blocked product). bias may be 0 (none).
+ */
+export function linear_forward(
+  x: usize, w: usize, wt: usize, bias: usize, y: usize, batch: i32, nin: i32, nout: i32, act: i32,
+): void {
+  if (batch < SMALL_BATCH || nout < 8) {
+    forwardDot(x, w, bias, y, batch, nin, nout, act);
+    return;
+  }
+  transpose(w, wt, nout, nin);
+  gemm(x, nin, 1, wt, nout, y, nout, batch, nout, nin, bias, bias != 0 ? INIT_BIAS : INIT_ZERO, act);
+}
+
+/** dx[b, i] = sum_o dy[b, o] w[o, i] (overwrites dx). */
+export function linear_backward_input(dy: usize, w: usize, dx: usize, batch: i32, nin: i32, nout: i32): void {
+  gemm(dy, nout, 1, w, nin, dx, nin, batch, nin, nout, 0, INIT_ZERO, 0);
+}
+
+/** dw[o, i] += sum_b dy[b, o] x[b, i]; db[o] += sum_b dy[b, o] when db is not 0. */
+export function linear_backward_params(
+  dy: usize, x: usize, dw: usize, db: usize, batch: i32, nin: i32, nout: i32,
+): void {
+  gemm(dy, 1, nout, x, nin, dw, nin, nout, nin, batch, 0, INIT_ACCUMULATE, 0);
+  if (db != 0) column_sums(dy, db, batch, nout);
+}
+
+/** db[o] += sum_b dy[b, o]. */
+export function column_sums(dy: usize, db: usize, batch: i32, nout: i32): void {
+  const rs = <usize>nout << 2;
+  let o = 0;
+  for (; o + 4 <= nout; o += 4) {
+    const oo = <usize>o << 2;
+    let acc = v128.load(db + oo);
+    let p = dy + oo;
+    for (let bb = 0; bb < batch; bb++) {
+      acc = f32x4.add(acc, v128.load(p));
+      p += rs;
+    }
+    v128.store(db + oo, acc);
+  }
+  for (; o < nout; o++) {
+    const oo = <usize>o << 2;
+    let acc = load<f32>(db + oo);
+    let p = dy + oo;
+    for (let bb = 0; bb < batch; bb++) {
+      acc += load<f32>(p);
+      p += rs;
+    }
+    store<f32>(db + oo, acc);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Optimiser and parameter-vector kernels (elementwise, n floats).
+
+/**
+ * One Adam step in the operation order of PyTorch's single-tensor Adam:
+ *   g += wd·p;  m = m + (1-β1)(g - m)  (lerp);  v = β2 v + (1-β2) g²;
+ *   p -= stepSize · m / (sqrt(v) / sqrt(bc2) + eps),  stepSize = lr / bc1.
+ */
+export function adam_step(
+  p: usize, g: usize, m: usize, v: usize, n: i32,
+  oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, stepSize: f32, bc2Sqrt: f32, eps: f32, wd: f32,
+): void {
+  const w1 = f32x4.splat(oneMinusBeta1);
+  const b2 = f32x4.splat(beta2);
+  const w2 = f32x4.splat(oneMinusBeta2);
+  const st = f32x4.splat(stepSize);
+  const bc = f32x4.splat(bc2Sqrt);
+  const ep = f32x4.splat(eps);
+  const wdv = f32x4.splat(wd);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    const pv = v128.load(p + o);
+    let gv = v128.load(g + o);
+    if (wd != 0) gv = f32x4.add(gv, f32x4.mul(pv, wdv));
+    const mv0 = v128.load(m + o);
+    const mv = f32x4.add(mv0, f32x4.mul(w1, f32x4.sub(gv, mv0)));
+    const vv = f32x4.add(f32x4.mul(v128.load(v + o), b2), f32x4.mul(f32x4.mul(w2, gv), gv));
+    const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), bc), ep);
+    v128.store(m + o, mv);
+    v128.store(v + o, vv);
+    v128.store(p + o, f32x4.sub(pv, f32x4.div(f32x4.mul(st, mv), denom)));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    const pv = load<f32>(p + o);
+    let gv = load<f32>(g + o);
+    if (wd != 0) gv += pv * wd;
+    const mv0 = load<f32>(m + o);
+    const mv = mv0 + oneMinusBeta1 * (gv - mv0);
+    const vv = load<f32>(v + o) * beta2 + oneMinusBeta2 * gv * gv;
+    const denom = Mathf.sqrt(vv) / bc2Sqrt + eps;
+    store<f32>(m + o, mv);
+    store<f32>(v + o, vv);
+    store<f32>(p + o, pv - (stepSize * mv) / denom);
+  }
+}
+
+/**
+ * One RMSprop step (PyTorch's RMSprop; with epsInside, SB3's RMSpropTFLike):
+ *   g += wd·p;  sq = α sq + (1-α) g²;  centred: ga = α ga + (1-α) g, s = sq - ga²;
+ *   avg = sqrt(s) + eps  (or sqrt(s + eps) when epsInside);
+ *   momentum > 0: buf = μ buf + g/avg, p -= lr·buf;  else p -= lr·g/avg.
+ * ga and buf may be 0 when unused.
+ */
+export function rmsprop_step(
+  p: usize, g: usize, sq: usize, ga: usize, buf: usize, n: i32,
+  lr: f32, alpha: f32, oneMinusAlpha: f32, eps: f32, wd: f32, momentum: f32, centered: i32, epsInside: i32,
+): void {
+  const al = f32x4.splat(alpha);
+  const oma = f32x4.splat(oneMinusAlpha);
+  const ep = f32x4.splat(eps);
+  const lrv = f32x4.splat(lr);
+  const wdv = f32x4.splat(wd);
+  const mu = f32x4.splat(momentum);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    const pv = v128.load(p + o);
+    let gv = v128.load(g + o);
+    if (wd != 0) gv = f32x4.add(gv, f32x4.mul(pv, wdv));
+    const sv = f32x4.add(f32x4.mul(v128.load(sq + o), al), f32x4.mul(f32x4.mul(oma, gv), gv));
+    v128.store(sq + o, sv);
+    let s = sv;
+    if (centered != 0) {
+      const gav = f32x4.add(f32x4.mul(v128.load(ga + o), al), f32x4.mul(oma, gv));
+      v128.store(ga + o, gav);
+      s = f32x4.sub(sv, f32x4.mul(gav, gav));
+    }
+    const avg = epsInside != 0 ? f32x4.sqrt(f32x4.add(s, ep)) : f32x4.add(f32x4.sqrt(s), ep);
+    if (momentum > 0) {
+      const bv = f32x4.add(f32x4.mul(v128.load(buf + o), mu), f32x4.div(gv, avg));
+      v128.store(buf + o, bv);
+      v128.store(p + o, f32x4.sub(pv, f32x4.mul(bv, lrv)));
+    } else {
+      v128.store(p + o, f32x4.sub(pv, f32x4.div(f32x4.mul(lrv, gv), avg)));
+    }
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    const pv = load<f32>(p + o);
+    let gv = load<f32>(g + o);
+    if (wd != 0) gv += pv * wd;
+    const sv = load<f32>(sq + o) * alpha + oneMinusAlpha * gv * gv;
+    store<f32>(sq + o, sv);
+    let s = sv;
+    if (centered != 0) {
+      const gav = load<f32>(ga + o) * alpha + oneMinusAlpha * gv;
+      store<f32>(ga + o, gav);
+      s = sv - gav * gav;
+    }
+    const avg = epsInside != 0 ? Mathf.sqrt(s + eps) : Mathf.sqrt(s) + eps;
+    if (momentum > 0) {
+      const bv = load<f32>(buf + o) * momentum + gv / avg;
+      store<f32>(buf + o, bv);
+      store<f32>(p + o, pv - bv * lr);
+    } else {
+      store<f32>(p + o, pv - (lr * gv) / avg);
+    }
+  }
+}
+
+/** sum_j x[j]^2, accumulated in float64. */
+export function sum_squares(x: usize, n: i32): f64 {
+  let a0 = f64x2.splat(0);
+  let a1 = f64x2.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const v = v128.load(x + (<usize>j << 2));
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    a0 = f64x2.add(a0, f64x2.mul(lo, lo));
+    a1 = f64x2.add(a1, f64x2.mul(hi, hi));
+  }
+  const s = f64x2.add(a0, a1);
+  let acc = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  for (; j < n; j++) {
+    const v = <f64>load<f32>(x + (<usize>j << 2));
+    acc += v * v;
+  }
+  return acc;
+}
+
+/** x[j] *= s. */
+export function scale(x: usize, n: i32, s: f32): void {
+  const sv = f32x4.splat(s);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    v128.store(x + o, f32x4.mul(v128.load(x + o), sv));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    store<f32>(x + o, load<f32>(x + o) * s);
+  }
+}
+
+/** Polyak update in SB3's order: target = target·keep (keep = 1 - tau), then target += tau·source. */
+export function polyak(target: usize, source: usize, n: i32, keep: f32, tau: f32): void {
+  const kv = f32x4.splat(keep);
+  const tv = f32x4.splat(tau);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    v128.store(target + o, f32x4.add(f32x4.mul(v128.load(target + o), kv), f32x4.mul(v128.load(source + o), tv)));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    store<f32>(target + o, load<f32>(target + o) * keep + load<f32>(source + o) * tau);
+  }
+}
