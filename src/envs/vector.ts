@@ -87,9 +87,13 @@ export class SyncVectorEnv {
   private readonly finalInfoList: (Info | null)[];
 
   private readonly discrete: boolean;
-  /** Per-copy views into `actionBuffer` for Box actions (made once, so stepping allocates none). */
-  private readonly actionBuffer: Float32Array;
-  private readonly actionViews: Float32Array[];
+  /**
+   * Per-copy views into `actionBuffer` for Box actions (made once, so stepping allocates
+   * none). Float64, so that actions reach each copy with the values given, as Gymnasium's
+   * vector env passes the caller's array rows through.
+   */
+  private readonly actionBuffer: Float64Array;
+  private readonly actionViews: Float64Array[];
   private readonly result: VectorStepResult;
   private started = false;
   private closed = false;
@@ -139,7 +143,7 @@ export class SyncVectorEnv {
     this.truncated = new Uint8Array(numEnvs);
     this.infoList = new Array<Info>(numEnvs).fill({});
     this.finalInfoList = new Array<Info | null>(numEnvs).fill(null);
-    this.actionBuffer = new Float32Array(this.discrete ? 0 : numEnvs * this.actDim);
+    this.actionBuffer = new Float64Array(this.discrete ? 0 : numEnvs * this.actDim);
     this.actionViews = [];
     if (!this.discrete) {
       for (let i = 0; i < numEnvs; i++) {
