@@ -52,5 +52,11 @@ export interface Env {
   close(): void;
 }
 
+/**
+ * Whether a finished episode counts as a success (DESIGN section 3). Each environment
+ * class declares its own as a static `success` method of this shape.
+ */
+export type SuccessCriterion = (episodeReturn: number, terminated: boolean, truncated: boolean) => boolean;
+
 /** An empty info object shared by steps that report nothing (never mutate it). */
 export const EMPTY_INFO: Info = Object.freeze({}) as Info;
