@@ -9,12 +9,25 @@ import { randomBytes } from 'node:crypto';
 import { ValidationError } from '../errors.js';
 import { PCG64 } from './pcg64.js';
 import { type SeedEntropy, SeedSequence } from './seed-sequence.js';
-import { FI, KI, WI, ZIGGURAT_NOR_INV_R, ZIGGURAT_NOR_R } from './ziggurat-tables.js';
+import {
+  FE,
+  FI,
+  KE,
+  KI,
+  WE,
+  WI,
+  ZIGGURAT_EXP_R,
+  ZIGGURAT_NOR_INV_R,
+  ZIGGURAT_NOR_R,
+} from './ziggurat-tables.js';
 
 // The ziggurat tables as typed arrays: indexed reads on the hot path stay monomorphic.
 const ki = Float64Array.from(KI);
 const wi = Float64Array.from(WI);
 const fi = Float64Array.from(FI);
+const ke = Float64Array.from(KE);
+const we = Float64Array.from(WE);
+const fe = Float64Array.from(FE);
 
 export class Generator {
   readonly bitGenerator: PCG64;
@@ -114,6 +127,34 @@ export class Generator {
       const s = typeof scale === 'number' ? scale : scale[i];
       out[i] = m + s * this.standardNormal();
     }
+  }
+
+  /**
+   * `Generator.standard_exponential()` (method 'zig', the default): numpy's
+   * random_standard_exponential, the 256-layer exponential ziggurat of Marsaglia & Tsang.
+   *
+   * One 64-bit word per try: bits 3-10 pick the layer and bits 11-63 give a 53-bit
+   * magnitude `ri`; x = ri * we[layer]. Inside the layer's core (ri < ke[layer]) x is
+   * returned at once. Layer 0 beyond its core returns R - log1p(-u), the memoryless tail;
+   * any other layer accepts x when a uniform point of its wedge lies under exp(-x), and a
+   * rejected try starts over.
+   */
+  standardExponential(): number {
+    const bg = this.bitGenerator;
+    for (;;) {
+      bg.next64();
+      const idx = (bg.lo >>> 3) & 0xff;
+      const ri = bg.hi * 2097152 + (bg.lo >>> 11); // u64 >> 11, exact below 2^53
+      const x = ri * we[idx];
+      if (ri < ke[idx]) return x;
+      if (idx === 0) return ZIGGURAT_EXP_R - Math.log1p(-bg.nextDouble());
+      if ((fe[idx - 1] - fe[idx]) * bg.nextDouble() + fe[idx] < Math.exp(-x)) return x;
+    }
+  }
+
+  /** `Generator.exponential(scale)`: scale * standard_exponential() (numpy's random_exponential). */
+  exponential(scale = 1): number {
+    return scale * this.standardExponential();
   }
 
   /**
