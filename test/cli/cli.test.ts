@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { demoRollouts } from '../../src/cli/commands/demo.js';
+import { main } from '../../src/cli/main.js';
+import { packageVersion } from '../../src/cli/version.js';
+
+function capture(): { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  return { out: () => out, err: () => err };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('tars-eval CLI', () => {
+  it('prints the package version', async () => {
+    const io = capture();
+    expect(await main(['node', 'tars-eval', '--version'])).toBe(0);
+    expect(io.out().trim()).toBe(packageVersion());
+  });
+
+  it('lists every environment with its spaces, limits and thresholds as JSON', async () => {
+    const io = capture();
+    expect(await main(['node', 'tars-eval', 'envs', '--json'])).toBe(0);
+    const doc = JSON.parse(io.out()) as Array<Record<string, unknown>>;
+    const byId = new Map(doc.map((e) => [e.id, e]));
+    expect(byId.get('CartPole-v1')).toMatchObject({
+      max_episode_steps: 500,
+      reward_threshold: 475,
+      action_space: { type: 'Discrete', n: 2 },
+    });
+    expect(byId.get('Pendulum-v1')).toMatchObject({
+      max_episode_steps: 200,
+      reward_threshold: null,
+      continuous: true,
+    });
+    expect(byId.get('MountainCarContinuous-v0')).toMatchObject({
+      max_episode_steps: 999,
+      reward_threshold: 90,
+    });
+    expect([...byId.keys()]).toEqual(
+      expect.arrayContaining(['Acrobot-v1', 'MountainCar-v0', 'LunarLander-v3', 'LunarLanderContinuous-v3']),
+    );
+  });
+
+  it('prints a table by default', async () => {
+    const io = capture();
+    expect(await main(['node', 'tars-eval', 'envs'])).toBe(0);
+    expect(io.out()).toMatch(/^id\s+observation space\s+action space\s+max steps/);
+    expect(io.out()).toContain('Discrete(3)');
+  });
+
+  it('exits 2 with the valid ids on an unknown environment', async () => {
+    const io = capture();
+    expect(await main(['node', 'tars-eval', 'demo', '--env', 'Cartpole-v1'])).toBe(2);
+    expect(io.err()).toContain('did you mean CartPole-v1');
+  });
+
+  it('rejects a malformed option value', async () => {
+    capture();
+    expect(await main(['node', 'tars-eval', 'demo', '--episodes', 'ten'])).not.toBe(0);
+  });
+});
+
+describe('demo rollouts', () => {
+  it('are reproducible for a seed and differ across seeds', () => {
+    const a = demoRollouts('CartPole-v1', 5, 3);
+    const b = demoRollouts('CartPole-v1', 5, 3);
+    const c = demoRollouts('CartPole-v1', 5, 4);
+    expect(a.meanReturn).toBe(b.meanReturn);
+    expect(a.meanLength).toBe(b.meanLength);
+    expect(c.meanReturn).not.toBe(a.meanReturn);
+    // every CartPole step pays +1, so the return equals the episode length
+    expect(a.meanReturn).toBe(a.meanLength);
+  });
+
+  it('lands LunarLander with the heuristic controller', () => {
+    const r = demoRollouts('LunarLanderContinuous-v3', 5, 0);
+    expect(r.policy).toBe('heuristic');
+    expect(r.meanReturn).toBeGreaterThan(100);
+  });
+});
