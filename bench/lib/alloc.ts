@@ -65,7 +65,7 @@ export async function measureAllocation(
     fn(initialOps);
     let ops = initialOps;
     let last: AllocationMeasurement = { bytesPerOp: Number.NaN, ops, exact: false };
-    for (let attempt = 0; attempt < 8 && ops >= 100; attempt++) {
+    for (let attempt = 0; attempt < 16 && ops >= 10; attempt++) {
       gc?.();
       await settle();
       gcCount = 0;

@@ -2,7 +2,8 @@
 
 export type Cell = string | number;
 
-const NUMERIC = /^[-+]?[\d.,]+(?:[eE][-+]?\d+)?\s*[kM%×x]?$/;
+/** Cells right-aligned: numbers with an optional unit suffix, and the dash of a missing figure. */
+const NUMERIC = /^(?:[-+]?[\d.,]+(?:[eE][-+]?\d+)?\s*[kM%×x?]?|—)$/;
 
 /** Formats `rows` under `headers` as an aligned text table (one string, lines joined by \n). */
 export function formatTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {

@@ -1,0 +1,69 @@
+/**
+ * `npm run bench [-- NAME ...] [--runs=N] [--seconds=S]`: runs the named benchmarks (all
+ * when none is named). Each benchmark prints medians of several runs and ratios to its
+ * reference figures; none fails on a number (the exit code is non-zero only for a usage error
+ * or a crash). New benchmarks register themselves in BENCHES below.
+ */
+export interface BenchRunOptions {
+  /** Timed runs per figure (medians are reported). */
+  runs?: number;
+  /** Target CPU seconds per run. */
+  seconds?: number;
+}
+
+interface BenchEntry {
+  description: string;
+  run: (options: BenchRunOptions) => Promise<void>;
+}
+
+const BENCHES: Readonly<Record<string, BenchEntry>> = {
+  envs: {
+    description: 'environment steps/s (bare, make(), vector of 8) and heap bytes per step vs Gymnasium',
+    run: async (o) => (await import('./envs.js')).run(o),
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(BENCHES).map(([name, b]) => `  ${name.padEnd(10)} ${b.description}`);
+  return `usage: npm run bench [-- NAME ...] [--runs=N] [--seconds=S]\n\nbenchmarks:\n${lines.join('\n')}\n`;
+}
+
+function parseArgs(argv: readonly string[]): { names: string[]; options: BenchRunOptions } {
+  const names: string[] = [];
+  const options: BenchRunOptions = {};
+  for (const arg of argv) {
+    const m = /^--(runs|seconds)=(.+)$/.exec(arg);
+    if (m !== null) {
+      const v = Number(m[2]);
+      if (!Number.isFinite(v) || v <= 0)
+        throw new Error(`--${m[1]} must be a positive number, got '${m[2]}'`);
+      options[m[1] as 'runs' | 'seconds'] = v;
+    } else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(usage());
+      process.exit(0);
+    } else if (arg.startsWith('-')) {
+      throw new Error(`unknown flag '${arg}'`);
+    } else if (!(arg in BENCHES)) {
+      throw new Error(`unknown benchmark '${arg}'`);
+    } else {
+      names.push(arg);
+    }
+  }
+  return { names: names.length > 0 ? names : Object.keys(BENCHES), options };
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${usage()}`);
+    process.exit(2);
+  }
+  for (const name of parsed.names) {
+    process.stdout.write(`\n=== ${name}: ${BENCHES[name].description}\n`);
+    await BENCHES[name].run(parsed.options);
+  }
+}
+
+await main();
