@@ -220,6 +220,8 @@ function lookup(envId: string): RegistryEntry {
   if (suggestion !== null) {
     err.message = `unknown environment '${envId}' (did you mean ${suggestion}?); valid ids: ${ENV_IDS.join(', ')}`;
     if (err.details !== undefined) err.details.suggestion = suggestion;
+    // Re-capture the stack so that its first line carries the amended message.
+    Error.captureStackTrace(err, lookup);
   }
   throw err;
 }

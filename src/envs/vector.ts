@@ -83,6 +83,10 @@ export class SyncVectorEnv {
   readonly terminated: Uint8Array;
   readonly truncated: Uint8Array;
   readonly finalObservations: Float32Array;
+  /** Row views of `observations`, one per copy (made once; they alias the batch buffer). */
+  readonly observationRows: readonly Float32Array[];
+  /** Row views of `finalObservations`, one per copy (made once; they alias the buffer). */
+  readonly finalObservationRows: readonly Float32Array[];
   private readonly infoList: Info[];
   private readonly finalInfoList: (Info | null)[];
 
@@ -138,6 +142,8 @@ export class SyncVectorEnv {
 
     this.observations = new Float32Array(numEnvs * this.obsDim);
     this.finalObservations = new Float32Array(numEnvs * this.obsDim);
+    this.observationRows = rowViews(this.observations, numEnvs, this.obsDim);
+    this.finalObservationRows = rowViews(this.finalObservations, numEnvs, this.obsDim);
     this.rewards = new Float64Array(numEnvs);
     this.terminated = new Uint8Array(numEnvs);
     this.truncated = new Uint8Array(numEnvs);
@@ -283,6 +289,12 @@ export class SyncVectorEnv {
 /** A vector env of `numEnvs` copies of `make(envId, options)` (Gymnasium's `make_vec(..., vectorization_mode="sync")`). */
 export function makeVec(envId: string, numEnvs: number, options?: MakeOptions): SyncVectorEnv {
   return new SyncVectorEnv(envId, numEnvs, options);
+}
+
+function rowViews(buffer: Float32Array, rows: number, width: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let i = 0; i < rows; i++) out.push(buffer.subarray(i * width, (i + 1) * width));
+  return out;
 }
 
 /** Copies one observation into its row (a plain loop: faster than `set` for a few elements). */

@@ -57,9 +57,11 @@ describe('SyncVectorEnv', () => {
           ends++;
           if (s.truncated) truncations++;
           expect(row(r.finalObs, i, 4)).toEqual(Array.from(s.obs));
+          expect(Array.from(vec.finalObservationRows[i])).toEqual(Array.from(s.obs));
           expect(r.finalInfos[i]).toBe(s.info);
           const reset = singles[i].reset();
           expect(row(r.obs, i, 4)).toEqual(Array.from(reset.obs));
+          expect(Array.from(vec.observationRows[i])).toEqual(Array.from(reset.obs));
         } else {
           expect(row(r.obs, i, 4)).toEqual(Array.from(s.obs));
           expect(r.finalInfos[i]).toBeNull();
