@@ -227,15 +227,22 @@ export interface MomentOptions {
   bias?: boolean;
 }
 
-/** Central moments m2, m3, m4 (divided by n) about the compensated mean. */
+/**
+ * Central moments m2, m3, m4 (divided by n). The deviations are taken from the computed
+ * mean and then shifted by the mean of those deviations (the rounding error of the mean),
+ * which otherwise enters m3 at first order when the spread is tiny next to the level.
+ */
 function centralMoments(x: Sample): { mean: number; m2: number; m3: number; m4: number } {
   const n = x.length;
   const m = meanUnchecked(x);
+  let shift = 0;
+  for (let i = 0; i < n; i++) shift += x[i] - m;
+  shift /= n;
   let s2 = 0;
   let s3 = 0;
   let s4 = 0;
   for (let i = 0; i < n; i++) {
-    const d = x[i] - m;
+    const d = x[i] - m - shift;
     const d2 = d * d;
     s2 += d2;
     s3 += d2 * d;

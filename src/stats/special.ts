@@ -108,14 +108,16 @@ export interface BetaPair {
 
 /**
  * ln[x^a y^b / B(a, b)] with y = 1 − x given separately (so that it is exact when x is close
- * to 1). For a, b ≥ 10 the Stirling terms are folded together (the form used by TOMS 708):
+ * to 1). For a, b ≥ 10 near the mode the Stirling terms are folded together (as TOMS 708 does):
  * a ln(xc/a) + b ln(yc/b) + ½ ln(ab/c) − ½ ln 2π − [δ(a) + δ(b) − δ(c)], with
  * xc/a = 1 + (xb − ya)/a, so nothing large cancels numerically.
  */
 function logBetaPowerTerm(a: number, b: number, x: number, y: number): number {
-  if (a >= STIRLING_MIN && b >= STIRLING_MIN) {
+  const d = x * b - y * a;
+  // Near the mode (x ≈ a/c) the separate terms are large and cancel: fold them. Far from
+  // it 1 + d/a itself would cancel, and the plain logarithms are accurate.
+  if (a >= STIRLING_MIN && b >= STIRLING_MIN && Math.abs(d) < 0.5 * Math.min(a, b)) {
     const c = a + b;
-    const d = x * b - y * a;
     return (
       a * Math.log1p(d / a) +
       b * Math.log1p(-d / b) +
