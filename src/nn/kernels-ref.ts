@@ -169,7 +169,7 @@ export class RefKernels implements DenseKernels {
       const m0 = m[j];
       const mv = f(m0 + f(w1 * f(gv - m0)));
       const vv = f(f(v[j] * b2) + f(f(w2 * gv) * gv));
-      const denom = f(f(Math.sqrt(vv) / bc) + ep);
+      const denom = f(f(f(Math.sqrt(vv)) / bc) + ep);
       m[j] = mv;
       v[j] = vv;
       p[j] = f(pv - f(f(st * mv) / denom));
