@@ -173,9 +173,20 @@ function maxEntropyOnFace(
 
   let f = evaluate(lambda);
   const free: number[] = [];
+  const h = new Float64Array(n * n);
+  const rhs = new Float64Array(n);
+  let bestResidual = Number.POSITIVE_INFINITY;
+  let lastImprovement = 0;
   for (let it = 0; it < maxIterations; it++) {
     const res = residual();
     if (res <= tol) break;
+    // Stop when round-off stalls progress (no 10% gain in 50 iterations).
+    if (res < 0.9 * bestResidual) {
+      bestResidual = res;
+      lastImprovement = it;
+    } else if (it - lastImprovement > 50) {
+      break;
+    }
     // ε-active bounds (Bertsekas 1982): at (or within ε of) zero with a positive gradient.
     const eps = Math.min(1e-6, res);
     free.length = 0;
@@ -186,7 +197,7 @@ function maxEntropyOnFace(
     // Newton step on the free block: Hessian = Bᵀ(diag p − p pᵀ)B, damped by μ ∝ residual.
     const nf = free.length;
     if (nf > 0) {
-      const h = new Float64Array(nf * nf);
+      h.fill(0, 0, nf * nf);
       for (let r = 0; r < k; r++) {
         const pr = p[r];
         const rowOff = r * n;
@@ -205,9 +216,8 @@ function maxEntropyOnFace(
         }
         h[a * nf + a] += mu;
       }
-      const rhs = new Float64Array(nf);
       for (let a = 0; a < nf; a++) rhs[a] = -g[free[a]];
-      const step = luSolveInPlace(h, rhs, nf, 1e-300);
+      const step = luSolveInPlace(h.subarray(0, nf * nf), rhs.subarray(0, nf), nf, 1e-300);
       for (let a = 0; a < nf; a++) d[free[a]] = step === null ? -g[free[a]] : step[a];
     }
     // Armijo backtracking along the projection arc λ(t) = P[λ + t d].
