@@ -222,8 +222,7 @@ export function mannWhitneyExactCdf(kMax: number, n1: number, n2: number): Float
   for (let k = 1; k <= K; k++) c[k] += c[k - 1];
   const out = new Float64Array(kMax + 1);
   out.set(c);
-  for (let k = K + 1; k <= kMax; k++) out[k] = 1;
-  for (let k = 0; k <= kMax; k++) if (out[k] > 1) out[k] = 1;
+  for (let k = 0; k <= kMax; k++) if (out[k] > 1 || k >= m * n) out[k] = 1; // the whole support: exactly 1
   return out;
 }
 

@@ -19,9 +19,8 @@ export interface HolmResult {
  * Holm–Bonferroni correction of m p-values. With p₍₁₎ ≤ … ≤ p₍ₘ₎ sorted, the adjusted
  * values are max_{j ≤ i} min(1, (m − j + 1) p₍ⱼ₎) and hypotheses (1) … (k−1) are rejected,
  * where k is the first index with p₍ₖ₎ > alpha/(m − k + 1) (the comparison statsmodels
- * makes, so the boundary case rounds the same way). Equal p-values are rejected or kept
- * together, decided at the first of them (statsmodels can split a tie, depending on its
- * sort order); so the result does not depend on the order of the input.
+ * makes, so the boundary case rounds the same way). The result does not depend on the
+ * order of the input.
  *
  * Degenerate inputs: no p-values → empty arrays; a p-value outside [0, 1] or NaN, or
  * alpha outside (0, 1) → ValidationError naming it.
@@ -51,10 +50,9 @@ export function holmBonferroni(pValues: Sample, alpha = 0.05): HolmResult {
     const remaining = m - rank; // m − j + 1 with j = rank + 1
     running = Math.max(running, p * remaining);
     adjusted[i] = Math.min(1, running);
-    // A tie is decided by its first member, so equal p-values share their fate (a
-    // per-position check would reject one copy of a tie and keep the other).
-    const tiedWithPrevious = rank > 0 && p === pValues[order[rank - 1]];
-    if (stillRejecting && !tiedWithPrevious && p > alpha / remaining) stillRejecting = false;
+    // The thresholds alpha/m, alpha/(m−1), … increase, so equal p-values always share
+    // their fate and the result does not depend on how ties are ordered.
+    if (stillRejecting && p > alpha / remaining) stillRejecting = false;
     rejected[i] = stillRejecting;
   }
   return { adjusted, rejected };
