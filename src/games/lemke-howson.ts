@@ -2,7 +2,7 @@
  * The Lemke–Howson algorithm (Lemke & Howson 1964, "Equilibrium points of bimatrix games")
  * for one Nash equilibrium of a bimatrix game (A for the row player, B for the column
  * player), in the tableau form of von Stengel (2002), "Computing equilibria for two-person
- * games", Handbook of Game Theory vol. 3, ch. 45, section 3.
+ * games", Handbook of Game Theory vol. 3, ch. 45.
  *
  * After shifting both payoff matrices to be positive (which changes no equilibrium), the
  * best-response polytopes are
@@ -16,8 +16,8 @@
  * its tableau, and the variable with the same label in the other tableau enters next
  * (complementary pivoting), until the variable that leaves has label k.
  *
- * The minimum-ratio test is lexicographic over (b, B⁻¹) rows (von Stengel 2002, section
- * 3.6), which keeps the path well defined and finite in degenerate games.
+ * The minimum-ratio test is lexicographic over (b, B⁻¹) rows (the degenerate-game rule of
+ * the same chapter), which keeps the path well defined and finite in degenerate games.
  */
 import { ValidationError } from '../errors.js';
 import { checkSameShape, type Matrix, matrixRange, normalizeProbabilities } from './linear-algebra.js';

@@ -8,8 +8,7 @@
  *
  * with bounds defaulting to [0, +∞), so that SciPy can serve as an independent oracle.
  *
- * Method (Dantzig's simplex on a dense tableau, as in Chvátal, "Linear Programming", 1983,
- * ch. 2–3 and 8):
+ * Method (Dantzig's simplex on a dense tableau, as in Chvátal, "Linear Programming", 1983):
  * 1. Standard form: every variable becomes non-negative (shift by a finite lower bound,
  *    mirror an only-upper-bounded one, split a free one into x⁺ − x⁻); a finite upper
  *    bound becomes a row; each inequality gets a slack; each row is scaled by its largest

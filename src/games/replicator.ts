@@ -1,7 +1,7 @@
 /**
  * Replicator dynamics (Taylor & Jonker 1978, "Evolutionary stable strategies and game
- * dynamics"; Hofbauer & Sigmund 1998, "Evolutionary Games and Population Dynamics", ch. 7
- * and 10), integrated with the classical fourth-order Runge–Kutta method.
+ * dynamics"; Hofbauer & Sigmund 1998, "Evolutionary Games and Population Dynamics"),
+ * integrated with the classical fourth-order Runge–Kutta method.
  *
  * Single population, symmetric game with payoff matrix A (A[i][j] = payoff of strategy i
  * against strategy j):

@@ -1,7 +1,7 @@
 /**
- * All Nash equilibria of a nondegenerate bimatrix game by support enumeration (Nisan,
- * Roughgarden, Tardos, Vazirani 2007, "Algorithmic Game Theory", section 3.3; von Stengel
- * 2002, section 2.4).
+ * All Nash equilibria of a nondegenerate bimatrix game by support enumeration (von Stengel,
+ * "Equilibrium computation for two-player games in strategic and extensive form", ch. 3 of
+ * Nisan, Roughgarden, Tardos, Vazirani (eds.) 2007, "Algorithmic Game Theory").
  *
  * In a nondegenerate game every equilibrium has supports I (rows) and J (columns) of equal
  * size k. For each such pair, the column strategy y on J must make every row of I

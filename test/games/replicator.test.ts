@@ -72,7 +72,9 @@ describe('replicatorDynamics (one population)', () => {
 describe('twoPopulationReplicatorDynamics', () => {
   it('matching pennies cycles around (1/2, 1/2): x1·x2·y1·y2 is conserved', () => {
     // Zero-sum with interior equilibrium x* = y* = (1/2, 1/2): Σ x*_i log x_i + Σ y*_j log y_j
-    // is a constant of motion (Hofbauer & Sigmund 1998, section 11.2), i.e. x1 x2 y1 y2.
+    // is a constant of motion (Hofbauer & Sigmund 1998), i.e. x1 x2 y1 y2: with B = −A its
+    // time derivative is x*ᵀA y − xᵀA y*, and both terms equal the value v (x*ᵀA = v 1ᵀ and
+    // A y* = v 1 at an interior equilibrium), so it vanishes.
     const a = [
       [1, -1],
       [-1, 1],
