@@ -40,7 +40,8 @@ export interface BootstrapOptions {
   rng?: Generator;
   /**
    * With strata: resample within each stratum (true, rliable's stratified bootstrap, the
-   * default) or pool all values and resample the pool (false).
+   * default) or pool all values and resample the pool (false; a statistic function then
+   * sees one stratum, offsets [0, total]).
    */
   stratified?: boolean;
 }

@@ -206,6 +206,15 @@ function chooseMethod(n1: number, n2: number, hasTies: boolean): 'asymptotic' | 
  * subtraction ever happens, so the small tail probabilities are exact to rounding.
  */
 export function mannWhitneyExactCdf(kMax: number, n1: number, n2: number): Float64Array {
+  for (const [name, v, least] of [
+    ['kMax', kMax, 0],
+    ['n1', n1, 1],
+    ['n2', n2, 1],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || v < least) {
+      throw new ValidationError(`${name} must be an integer ≥ ${least}, got ${v}`, { field: name });
+    }
+  }
   const m = Math.min(n1, n2);
   const n = Math.max(n1, n2);
   const K = Math.min(kMax, m * n);

@@ -166,7 +166,9 @@ describe('mannWhitneyU against scipy.stats.mannwhitneyu', () => {
   it('exact null CDF matches SciPy', () => {
     for (const { n1, n2, cdf } of mwu.exactCdf) {
       const mine = mannWhitneyExactCdf(cdf.length - 1, n1, n2);
-      cdf.forEach((v, k) => expectClose(mine[k], v, 1e-12, 1e-15, `(${n1}, ${n2}) P(U ≤ ${k})`));
+      cdf.forEach((v, k) => {
+        expectClose(mine[k], v, 1e-12, 1e-15, `(${n1}, ${n2}) P(U ≤ ${k})`);
+      });
     }
   });
 
@@ -273,5 +275,7 @@ describe('mannWhitneyU against scipy.stats.mannwhitneyu', () => {
     expect(() => mannWhitneyU([1], [2], { method: 'perm' as MannWhitneyMethod })).toThrow(ValidationError);
     // Infinite values rank normally.
     expect(mannWhitneyU([Number.POSITIVE_INFINITY, 5], [1, 2]).statistic).toBe(4);
+    expect(() => mannWhitneyExactCdf(-1, 2, 2)).toThrow(/kMax/);
+    expect(() => mannWhitneyExactCdf(3, 0, 2)).toThrow(/n1/);
   });
 });

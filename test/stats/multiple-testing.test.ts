@@ -18,7 +18,9 @@ describe('holmBonferroni', () => {
   it('matches the statsmodels formulation', () => {
     for (const c of cases) {
       const r = holmBonferroni(c.p, c.alpha);
-      c.adjusted.forEach((v, i) => expectClose(r.adjusted[i], v, 1e-15, 0, `m=${c.p.length} #${i}`));
+      c.adjusted.forEach((v, i) => {
+        expectClose(r.adjusted[i], v, 1e-15, 0, `m=${c.p.length} #${i}`);
+      });
       expect(r.rejected).toEqual(c.rejected);
     }
   });

@@ -17,7 +17,9 @@ const cases = loadFixture<PoiCase[]>('poi.json');
 describe('probabilityOfImprovement', () => {
   it('matches U/(n·m) from SciPy, per task and averaged', () => {
     for (const c of cases) {
-      c.x.forEach((x, t) => expectClose(probabilityOfImprovement(x, c.y[t]), c.perTask[t], 1e-14));
+      c.x.forEach((x, t) => {
+        expectClose(probabilityOfImprovement(x, c.y[t]), c.perTask[t], 1e-14);
+      });
       expectClose(probabilityOfImprovement(c.x, c.y), c.average, 1e-14);
     }
   });
