@@ -14,7 +14,9 @@
  * - I_x(a, b): the continued fraction DLMF 8.17.22 evaluated by the modified Lentz method
  *   (Numerical Recipes §6.4), on the side of the symmetry I_x(a,b) = 1 − I_{1−x}(b,a) where
  *   it converges fast, and returned together with its complement so that neither is ever
- *   formed as 1 − (something close to 1).
+ *   formed as 1 − (something close to 1). For b = ½ and large a (Student's t with many
+ *   degrees of freedom), where the fraction cancels, an asymptotic expansion in incomplete
+ *   gamma functions (BGRAT of DiDonato & Morris, TOMS 708) is used instead.
  * - erfc: the Maclaurin series of erf for |x| < 1, and for x ≥ 1 the even part of the Laplace
  *   continued fraction (DLMF 7.9.2), evaluated backwards from a fixed depth (stable, ≈ 1 ulp).
  *   The factor e^{−x²} is formed with x split into a short head and a tail (the device of
@@ -168,7 +170,8 @@ function betaContinuedFraction(a: number, b: number, x: number): number {
     f *= delta;
     if (Math.abs(delta - 1) < LENTZ_EPS) return f;
   }
-  return f; // not reached for the arguments used here (a, b ≤ 1e12); the last convergent is the best available
+  // Not converged after 100,000 steps (only for extreme a, b): the last convergent is the best available.
+  return f;
 }
 
 /**
@@ -198,7 +201,7 @@ const HALF_B_SERIES = ((): Float64Array => {
 })();
 
 /** Smallest a for which the large-a expansion below is used (its truncation error is ≈ e^{−2πa}). */
-const TEMME_MIN_A = 15;
+const LARGE_A_MIN = 15;
 
 /**
  * I_x(a, ½) for large a and x > ½, where the continued fraction loses digits (its first
@@ -243,7 +246,7 @@ export function incompleteBeta(a: number, b: number, x: number, y: number = 1 - 
   if (x === 0) return { value: 0, complement: 1 };
   if (y === 0) return { value: 1, complement: 0 };
   if (x < (a + 1) / (a + b + 2)) {
-    if (b === 0.5 && a >= TEMME_MIN_A && x > 0.5) return largeAHalfB(a, y);
+    if (b === 0.5 && a >= LARGE_A_MIN && x > 0.5) return largeAHalfB(a, y);
     const value = (Math.exp(logBetaPowerTerm(a, b, x, y)) / a) * betaContinuedFraction(a, b, x);
     return { value, complement: 1 - value };
   }
