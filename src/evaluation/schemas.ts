@@ -1,0 +1,188 @@
+/**
+ * The records that cross the wire and the database: evaluation requests and results,
+ * per-environment metrics, regression reports and Nash scores. Defined once, as TypeBox
+ * schemas (JSON Schema) with snake_case field names; code uses their `Static<>` types, the
+ * API validates and documents with the schemas themselves (OpenAPI is generated from them).
+ */
+import Type, { type Static } from 'typebox';
+
+const Probability = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
+
+export const ConfidenceInterval = Type.Object(
+  {
+    low: Type.Number({ description: 'lower bound' }),
+    high: Type.Number({ description: 'upper bound' }),
+    level: Probability('coverage, e.g. 0.95'),
+  },
+  { $id: 'ConfidenceInterval', description: 'Percentile bootstrap confidence interval' },
+);
+export type ConfidenceInterval = Static<typeof ConfidenceInterval>;
+
+export const MetricsResult = Type.Object(
+  {
+    num_episodes: Type.Integer({ minimum: 0, description: 'episodes evaluated' }),
+    mean_reward: Type.Number({ description: 'mean episode return' }),
+    std_reward: Type.Number({
+      minimum: 0,
+      description: 'standard deviation of episode returns (ddof 0, as numpy)',
+    }),
+    min_reward: Type.Number(),
+    max_reward: Type.Number(),
+    median_reward: Type.Number(),
+    iqm_reward: Type.Number({
+      description: 'interquartile mean: 25% trimmed mean of episode returns (rliable)',
+    }),
+    reward_variance: Type.Number({ minimum: 0, description: 'variance of episode returns (ddof 0)' }),
+    mean_ci: ConfidenceInterval,
+    iqm_ci: ConfidenceInterval,
+    success_rate: Probability("fraction of episodes meeting the environment's success criterion"),
+    failure_rate: Probability('1 − success_rate'),
+    mean_steps: Type.Number({ minimum: 0, description: 'mean episode length in steps' }),
+    total_steps: Type.Integer({ minimum: 0 }),
+    action_entropy: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+      description:
+        'Shannon entropy (nats) of the empirical distribution of actions taken; Box actions are binned ' +
+        '(10 equal bins per dimension over the bounds) and the per-dimension entropies averaged',
+    }),
+    mean_loss: Type.Union([Type.Number(), Type.Null()], {
+      description: 'mean training loss (null without training)',
+    }),
+    loss_trend: Type.Union([Type.Number(), Type.Null()], {
+      description:
+        'least-squares slope of the training loss over the last updates, per update, relative to the mean ' +
+        '|loss| of that window (> 0: increasing); null without training',
+    }),
+    episode_returns: Type.Array(Type.Number(), { description: 'raw per-episode returns, in episode order' }),
+    episode_lengths: Type.Array(Type.Integer({ minimum: 0 }), { description: 'raw per-episode lengths' }),
+  },
+  { $id: 'MetricsResult' },
+);
+export type MetricsResult = Static<typeof MetricsResult>;
+
+/**
+ * What a stored baseline must carry for a comparison: the summary fields; the raw arrays
+ * are optional (a baseline stored with summaries only falls back to Welch from summaries).
+ */
+export const BaselineMetrics = Type.Object(
+  {
+    num_episodes: Type.Integer({ minimum: 1 }),
+    mean_reward: Type.Number(),
+    std_reward: Type.Number({ minimum: 0 }),
+    success_rate: Type.Optional(Probability('fraction of successful episodes')),
+    failure_rate: Type.Optional(Probability('1 − success_rate')),
+    reward_variance: Type.Optional(Type.Number({ minimum: 0 })),
+    mean_loss: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+    loss_trend: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+    episode_returns: Type.Optional(Type.Array(Type.Number())),
+    episode_lengths: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }))),
+  },
+  { $id: 'BaselineMetrics', additionalProperties: true },
+);
+export type BaselineMetrics = Static<typeof BaselineMetrics>;
+
+export const Verdict = Type.Union(
+  [
+    Type.Literal('regression'),
+    Type.Literal('no_regression'),
+    Type.Literal('improvement'),
+    Type.Literal('inconclusive'),
+  ],
+  { description: 'regression / no_regression / improvement / inconclusive' },
+);
+export type Verdict = Static<typeof Verdict>;
+
+export const Severity = Type.Union(
+  [
+    Type.Literal('none'),
+    Type.Literal('low'),
+    Type.Literal('medium'),
+    Type.Literal('high'),
+    Type.Literal('critical'),
+  ],
+  { description: 'none < low < medium < high < critical' },
+);
+export type Severity = Static<typeof Severity>;
+export const SEVERITIES = [
+  'none',
+  'low',
+  'medium',
+  'high',
+  'critical',
+] as const satisfies readonly Severity[];
+
+export const RegressionFigures = Type.Object(
+  {
+    current_mean: Type.Number(),
+    baseline_mean: Type.Number(),
+    reward_drop_pct: Type.Number({
+      description: '(baseline − current) / |baseline| × 100; negative is a gain',
+    }),
+    failure_rate: Type.Union([Type.Number(), Type.Null()]),
+    baseline_failure_rate: Type.Union([Type.Number(), Type.Null()]),
+    variance_ratio: Type.Union([Type.Number(), Type.Null()], {
+      description: 'current variance / baseline variance',
+    }),
+    loss_trend: Type.Union([Type.Number(), Type.Null()]),
+    effect_size: Type.Union([Type.Number(), Type.Null()], {
+      description: "Hedges' g of current − baseline (negative: worse)",
+    }),
+    welch_p_value: Type.Union([Type.Number(), Type.Null()], {
+      description: 'one-sided Welch t-test, current < baseline',
+    }),
+    mann_whitney_p_value: Type.Union([Type.Number(), Type.Null()], {
+      description: 'one-sided Mann-Whitney U, current < baseline (null without raw baseline returns)',
+    }),
+    p_value: Type.Union([Type.Number(), Type.Null()], {
+      description: 'the p-value the verdict uses, Holm-adjusted across environments',
+    }),
+    diff_ci: Type.Union([ConfidenceInterval, Type.Null()], {
+      description: 'bootstrap CI of mean(current) − mean(baseline)',
+    }),
+    n_current: Type.Integer({ minimum: 0 }),
+    n_baseline: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'RegressionFigures', additionalProperties: true },
+);
+export type RegressionFigures = Static<typeof RegressionFigures>;
+
+export const RegressionReport = Type.Object(
+  {
+    verdict: Verdict,
+    is_regression: Type.Boolean(),
+    confidence: Probability('how sure the verdict is (0–1)'),
+    severity: Severity,
+    should_rollback: Type.Boolean(),
+    failed_checks: Type.Array(Type.String(), { description: 'policy checks that failed, by name' }),
+    details: Type.String({ description: 'what failed and by how much, in words' }),
+    metrics: RegressionFigures,
+  },
+  { $id: 'RegressionReport' },
+);
+export type RegressionReport = Static<typeof RegressionReport>;
+
+export const Recommendation = Type.Union([
+  Type.Literal('accept'),
+  Type.Literal('review'),
+  Type.Literal('reject'),
+]);
+export type Recommendation = Static<typeof Recommendation>;
+
+export const NashScores = Type.Object(
+  {
+    conflict_score: Probability('how far the environments disagree about which agent is best'),
+    deviation_from_equilibrium: Type.Number({
+      minimum: 0,
+      description: "the candidate's regret against the equilibrium mixture",
+    }),
+    stability_score: Probability('robustness of the equilibrium to perturbation of the scores'),
+    recommendation: Recommendation,
+    details: Type.String(),
+    equilibrium: Type.Optional(
+      Type.Array(Type.Object({ agent: Type.String(), weight: Type.Number({ minimum: 0, maximum: 1 }) }), {
+        description: 'the maximum-entropy Nash mixture over the population',
+      }),
+    ),
+  },
+  { $id: 'NashScores' },
+);
+export type NashScores = Static<typeof NashScores>;
