@@ -117,6 +117,9 @@ export class AcrobotEnv implements Env {
   private s1 = 0;
   private s2 = 0;
   private s3 = 0;
+  /** cos θ2 and sin θ2, kept with the state: the observation needs them and so does the next step's k1. */
+  private cosS1 = 1;
+  private sinS1 = 0;
   private hasState = false;
   // Outputs of `dsdt` (θ̈1, θ̈2): scratch fields instead of an allocated tuple.
   private dd1 = 0;
@@ -154,6 +157,8 @@ export class AcrobotEnv implements Env {
     this.s1 = value[1];
     this.s2 = value[2];
     this.s3 = value[3];
+    this.cosS1 = Math.cos(value[1]);
+    this.sinS1 = Math.sin(value[1]);
     this.hasState = true;
   }
 
@@ -190,7 +195,7 @@ export class AcrobotEnv implements Env {
     const y2 = this.s2;
     const y3 = this.s3;
     // k1 = f(y)
-    this.dsdt(y0, y1, y2, y3, torque);
+    this.dsdt(y0, y1, this.cosS1, this.sinS1, y2, y3, torque);
     const k1a = y2;
     const k1b = y3;
     const k1c = this.dd1;
@@ -198,7 +203,8 @@ export class AcrobotEnv implements Env {
     // k2 = f(y + h/2 k1)
     const y1c = y2 + h2 * k1c;
     const y1d = y3 + h2 * k1d;
-    this.dsdt(y0 + h2 * k1a, y1 + h2 * k1b, y1c, y1d, torque);
+    const y1b = y1 + h2 * k1b;
+    this.dsdt(y0 + h2 * k1a, y1b, Math.cos(y1b), Math.sin(y1b), y1c, y1d, torque);
     const k2a = y1c;
     const k2b = y1d;
     const k2c = this.dd1;
@@ -206,7 +212,8 @@ export class AcrobotEnv implements Env {
     // k3 = f(y + h/2 k2)
     const y2c = y2 + h2 * k2c;
     const y2d = y3 + h2 * k2d;
-    this.dsdt(y0 + h2 * k2a, y1 + h2 * k2b, y2c, y2d, torque);
+    const y2b = y1 + h2 * k2b;
+    this.dsdt(y0 + h2 * k2a, y2b, Math.cos(y2b), Math.sin(y2b), y2c, y2d, torque);
     const k3a = y2c;
     const k3b = y2d;
     const k3c = this.dd1;
@@ -214,7 +221,8 @@ export class AcrobotEnv implements Env {
     // k4 = f(y + h k3)
     const y3c = y2 + h * k3c;
     const y3d = y3 + h * k3d;
-    this.dsdt(y0 + h * k3a, y1 + h * k3b, y3c, y3d, torque);
+    const y3b = y1 + h * k3b;
+    this.dsdt(y0 + h * k3a, y3b, Math.cos(y3b), Math.sin(y3b), y3c, y3d, torque);
     const k4a = y3c;
     const k4b = y3d;
     const k4c = this.dd1;
@@ -247,8 +255,10 @@ export class AcrobotEnv implements Env {
     const obs = new Float32Array(6);
     obs[0] = cos0;
     obs[1] = Math.sin(this.s0);
-    obs[2] = Math.cos(this.s1);
-    obs[3] = Math.sin(this.s1);
+    this.cosS1 = Math.cos(this.s1);
+    this.sinS1 = Math.sin(this.s1);
+    obs[2] = this.cosS1;
+    obs[3] = this.sinS1;
     obs[4] = this.s2;
     obs[5] = this.s3;
     return obs;
@@ -257,10 +267,17 @@ export class AcrobotEnv implements Env {
   /**
    * Gymnasium's `_dsdt`: the angular accelerations (θ̈1, θ̈2) of the state (θ1, θ2, θ̇1, θ̇2)
    * under torque `a`, written to `dd1`, `dd2`. The first two derivatives are θ̇1, θ̇2 themselves.
+   * The caller passes cos θ2 and sin θ2 (at the first stage they are already known).
    */
-  private dsdt(theta1: number, theta2: number, dtheta1: number, dtheta2: number, a: number): void {
-    const cos2 = Math.cos(theta2);
-    const sin2 = Math.sin(theta2);
+  private dsdt(
+    theta1: number,
+    theta2: number,
+    cos2: number,
+    sin2: number,
+    dtheta1: number,
+    dtheta2: number,
+    a: number,
+  ): void {
     const d1 = D1_A + m2 * (D1_B + D1_C * cos2) + I1 + I2;
     const d2 = m2 * (D2_A + D2_B * cos2) + I2;
     const phi2 = PHI2_K * Math.cos(theta1 + theta2 - PI / 2.0);

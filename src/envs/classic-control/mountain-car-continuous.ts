@@ -19,7 +19,7 @@ import type { Action, Env, EnvSpec, ResetOptions, ResetResult, StepResult } from
 import { EMPTY_INFO } from '../core.js';
 import { EnvStateError } from '../errors.js';
 import { Box, validateAction } from '../spaces.js';
-import { checkEnvOptions, checkState, maybeParseResetBounds, seededGenerator } from './env-utils.js';
+import { checkEnvOptions, checkState, clip, maybeParseResetBounds, seededGenerator } from './env-utils.js';
 
 const f32 = Math.fround;
 
@@ -41,6 +41,18 @@ const MIN_POSITION_F32 = f32(MIN_POSITION);
 const MAX_SPEED_F32 = f32(MAX_SPEED);
 const GOAL_POSITION_F32 = f32(GOAL_POSITION);
 const POWER_F32 = f32(POWER);
+
+/**
+ * Gymnasium's `force * power - 0.0025 cos(3 position)` given the slope term. The force is
+ * `min(max(action, -1.0), 1.0)`: for an action inside [-1, 1] it is the float32 action, so
+ * numpy computes in float32; outside, Python's min/max return the Python constant and the
+ * arithmetic is float64.
+ */
+function velocityChange(a: number, slope: number): number {
+  if (a > MAX_ACTION) return MAX_ACTION * POWER - slope;
+  if (a < MIN_ACTION) return MIN_ACTION * POWER - slope;
+  return f32(f32(a * POWER_F32) - f32(slope));
+}
 
 export interface ContinuousMountainCarOptions {
   /** Gymnasium's `goal_velocity`: the minimum velocity at the goal for the episode to terminate (default 0). */
@@ -129,61 +141,57 @@ export class ContinuousMountainCarEnv implements Env {
     if (!Number.isFinite(a0)) validateAction(this.actionSpace, action);
     if (!this.hasState) throw new EnvStateError('MountainCarContinuous-v0: call reset() before step()');
     const a = f32(a0);
-    const inF32 = this.stateIsF32;
+    if (!this.stateIsF32) return this.stepFromFloat64(a);
     const p0 = this.position;
     const v0 = this.velocity;
 
-    // velocity += force * power - 0.0025 cos(3 position)
-    const slope = SLOPE * Math.cos(inF32 ? f32(3 * p0) : 3 * p0);
-    let dv: number;
-    if (a > MAX_ACTION || a < MIN_ACTION) {
-      // Python's min/max returned the Python constant: float64 arithmetic.
-      dv = (a > MAX_ACTION ? MAX_ACTION : MIN_ACTION) * POWER - slope;
-    } else {
-      // A float32 force: float32 product and difference.
-      dv = f32(f32(a * POWER_F32) - f32(slope));
-    }
-    let velocity = inF32 ? f32(v0 + f32(dv)) : v0 + dv;
-    // `velocityIsPy`: the velocity was replaced by a Python number, so it compares in float64.
+    // velocity += force * power - 0.0025 cos(3 position), on the float32 state.
+    let velocity = f32(v0 + f32(velocityChange(a, SLOPE * Math.cos(f32(3 * p0)))));
+    // A clipped velocity is the Python constant, which compares as float64 afterwards.
     let velocityIsPy = false;
-    const maxSpeed = inF32 ? MAX_SPEED_F32 : MAX_SPEED;
-    if (velocity > maxSpeed) {
+    if (velocity > MAX_SPEED_F32) {
       velocity = MAX_SPEED;
       velocityIsPy = true;
-    } else if (velocity < -maxSpeed) {
+    } else if (velocity < -MAX_SPEED_F32) {
       velocity = -MAX_SPEED;
       velocityIsPy = true;
     }
-
-    let position = inF32 ? f32(p0 + f32(velocity)) : p0 + velocity;
-    let positionIsPy = false;
-    if (position > (inF32 ? MAX_POSITION_F32 : MAX_POSITION)) {
-      position = MAX_POSITION;
-      positionIsPy = true;
-    } else if (position < (inF32 ? MIN_POSITION_F32 : MIN_POSITION)) {
-      position = MIN_POSITION;
-      positionIsPy = true;
-    }
-    const posF32 = inF32 && !positionIsPy;
-    // The left wall is inelastic.
-    if (position === (posF32 ? MIN_POSITION_F32 : MIN_POSITION) && velocity < 0) {
+    let position = f32(p0 + f32(velocity));
+    if (position > MAX_POSITION_F32) position = MAX_POSITION;
+    else if (position < MIN_POSITION_F32) position = MIN_POSITION;
+    // The left wall is inelastic. A clipped position is the Python -1.2; an unclipped float32
+    // one compares with float32(-1.2).
+    if ((position === MIN_POSITION || position === MIN_POSITION_F32) && velocity < 0) {
       velocity = 0;
       velocityIsPy = true;
     }
+    // A clipped position (0.6 or -1.2) is on the same side of 0.45 and of float32(0.45).
     const terminated =
-      position >= (posF32 ? GOAL_POSITION_F32 : GOAL_POSITION) &&
-      velocity >= (inF32 && !velocityIsPy ? this.goalVelocityF32 : this.goalVelocity);
-
-    // Reward: +100 at the goal, minus 0.1 a² (of the unclipped action) every step.
-    const reward = (terminated ? 100.0 : 0) - a * a * 0.1;
-
-    this.position = f32(position);
-    this.velocity = f32(velocity);
-    this.stateIsF32 = true;
-    return { obs: this.observation(), reward, terminated, truncated: false, info: EMPTY_INFO };
+      position >= GOAL_POSITION_F32 && velocity >= (velocityIsPy ? this.goalVelocity : this.goalVelocityF32);
+    return this.finish(position, velocity, terminated, a);
   }
 
   close(): void {}
+
+  /** The step from a float64 state (right after reset): Gymnasium's arithmetic is float64 here. */
+  private stepFromFloat64(a: number): StepResult {
+    let velocity = this.velocity + velocityChange(a, SLOPE * Math.cos(3 * this.position));
+    velocity = clip(velocity, -MAX_SPEED, MAX_SPEED);
+    const position = clip(this.position + velocity, MIN_POSITION, MAX_POSITION);
+    if (position === MIN_POSITION && velocity < 0) velocity = 0;
+    const terminated = position >= GOAL_POSITION && velocity >= this.goalVelocity;
+    return this.finish(position, velocity, terminated, a);
+  }
+
+  /** Stores the state as float32 (Gymnasium's `np.array(..., dtype=np.float32)`) and builds the result. */
+  private finish(position: number, velocity: number, terminated: boolean, a: number): StepResult {
+    this.position = f32(position);
+    this.velocity = f32(velocity);
+    this.stateIsF32 = true;
+    // Reward: +100 at the goal, minus 0.1 a² (of the unclipped action) every step.
+    const reward = (terminated ? 100.0 : 0) - a * a * 0.1;
+    return { obs: this.observation(), reward, terminated, truncated: false, info: EMPTY_INFO };
+  }
 
   private observation(): Float32Array {
     const obs = new Float32Array(2);

@@ -90,6 +90,8 @@ export class PendulumEnv implements Env {
   private rng: Generator | null = null;
   private th = 0;
   private thdot = 0;
+  /** sin(th), kept with th: the observation needs it and so does the next step's dynamics. */
+  private sinTh = 0;
   private hasState = false;
 
   constructor(options: PendulumOptions = {}) {
@@ -114,6 +116,7 @@ export class PendulumEnv implements Env {
     checkState(PendulumEnv.id, value, 2);
     this.th = value[0];
     this.thdot = value[1];
+    this.sinTh = Math.sin(value[0]);
     this.hasState = true;
   }
 
@@ -155,7 +158,7 @@ export class PendulumEnv implements Env {
     const an = angleNormalize(th);
     const costs = an * an + 0.1 * (thdot * thdot) + f32(TORQUE_COST_F32 * f32(u * u));
 
-    let newthdot = thdot + (this.gravityGain * Math.sin(th) + f32(TORQUE_GAIN_F32 * u)) * DT;
+    let newthdot = thdot + (this.gravityGain * this.sinTh + f32(TORQUE_GAIN_F32 * u)) * DT;
     newthdot = clip(newthdot, -MAX_SPEED, MAX_SPEED);
     const newth = th + newthdot * DT;
     this.th = newth;
@@ -169,7 +172,8 @@ export class PendulumEnv implements Env {
   private observation(): Float32Array {
     const obs = new Float32Array(3);
     obs[0] = Math.cos(this.th);
-    obs[1] = Math.sin(this.th);
+    this.sinTh = Math.sin(this.th);
+    obs[1] = this.sinTh;
     obs[2] = this.thdot;
     return obs;
   }

@@ -22,8 +22,11 @@
  *    level — at the first differing observation no element is off by more than one float32
  *    ulp, and the first reward beyond 1e-12 differs by at most 1e-9 relative — and from
  *    that step on the lockstep replay stops and check 3 carries the episode. In these
- *    fixtures 5 of 28 episodes drift (Acrobot random 2 and 3, heuristic, long; Pendulum
- *    long); each starts with a 1-ulp difference.
+ *    fixtures 5 of 28 episodes drift (listed in `knownDrift` below); each starts with a
+ *    1-ulp difference. CartPole can drift the same way in long episodes (in 300 extra
+ *    500-step episodes recorded from Gymnasium for this investigation, 2 drifted, at steps
+ *    451 and 494, by 2e-10), but none of its fixture episodes does, so it is held to
+ *    bit-exactness here.
  *
  * 3. One-step checks, for every step of every Acrobot and Pendulum episode: the state is
  *    set from Gymnasium's observation at t (angles by atan2 of the float32 cos/sin, speeds
@@ -99,12 +102,21 @@ interface EnvClass {
   readonly rewardThreshold: number | null;
 }
 
-const ENVS: Array<{ cls: EnvClass; chaotic: boolean }> = [
-  { cls: CartPoleEnv, chaotic: false },
-  { cls: AcrobotEnv, chaotic: true },
-  { cls: MountainCarEnv, chaotic: false },
-  { cls: ContinuousMountainCarEnv, chaotic: false },
-  { cls: PendulumEnv, chaotic: true },
+/**
+ * `chaotic`: drift is allowed (check 2) and one-step checks run (check 3). `knownDrift`: the
+ * episodes of the committed fixtures that drift, as kind/seed@first differing step — pinned,
+ * so that any change in arithmetic (which moves or adds drift) is noticed.
+ */
+const ENVS: Array<{ cls: EnvClass; chaotic: boolean; knownDrift: string[] }> = [
+  { cls: CartPoleEnv, chaotic: false, knownDrift: [] },
+  {
+    cls: AcrobotEnv,
+    chaotic: true,
+    knownDrift: ['random/2@362', 'random/3@399', 'heuristic/200@166', 'long/300@1118'],
+  },
+  { cls: MountainCarEnv, chaotic: false, knownDrift: [] },
+  { cls: ContinuousMountainCarEnv, chaotic: false, knownDrift: [] },
+  { cls: PendulumEnv, chaotic: true, knownDrift: ['long/300@720'] },
 ];
 
 function loadFixture(id: string): Fixture {
@@ -226,7 +238,7 @@ function oneStepChecks(cls: EnvClass, ep: Episode): void {
   }
 }
 
-for (const { cls, chaotic } of ENVS) {
+for (const { cls, chaotic, knownDrift } of ENVS) {
   describe(`${cls.id} against Gymnasium`, () => {
     const fixture = loadFixture(cls.id);
 
@@ -288,9 +300,7 @@ for (const { cls, chaotic } of ENVS) {
         const { driftStep } = lockstep(cls, ep, chaotic);
         if (driftStep >= 0) drifted.push(`${ep.kind}/${ep.seed}@${driftStep}`);
       }
-      if (!chaotic) expect(drifted).toEqual([]);
-      // Most episodes must still match whole: drift is the exception, not the rule.
-      expect(drifted.length, drifted.join(', ')).toBeLessThanOrEqual(Math.floor(fixture.episodes.length / 2));
+      expect(drifted).toEqual(knownDrift);
     });
 
     if (chaotic) {
