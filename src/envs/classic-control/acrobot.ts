@@ -11,9 +11,14 @@ import { ValidationError } from '../../errors.js';
 import type { Generator } from '../../rng/index.js';
 import type { Action, Env, EnvSpec, ResetOptions, ResetResult, StepResult } from '../core.js';
 import { EMPTY_INFO } from '../core.js';
-import { EnvStateError } from '../errors.js';
 import { Box, Discrete, validateAction } from '../spaces.js';
-import { checkEnvOptions, checkState, maybeParseResetBounds, seededGenerator } from './env-utils.js';
+import {
+  checkEnvOptions,
+  checkState,
+  maybeParseResetBounds,
+  seededGenerator,
+  throwNotReset,
+} from './env-utils.js';
 
 const PI = Math.PI;
 /** Seconds integrated per step. */
@@ -182,7 +187,7 @@ export class AcrobotEnv implements Env {
 
   step(action: Action): StepResult {
     if (action !== 0 && action !== 1 && action !== 2) validateAction(this.actionSpace, action);
-    if (!this.hasState) throw new EnvStateError('Acrobot-v1: call reset() before step()');
+    if (!this.hasState) throwNotReset('Acrobot-v1');
     let torque = torqueOf(action as number);
     if (this.torqueNoiseMax > 0) torque += this.npRandom.uniform(-this.torqueNoiseMax, this.torqueNoiseMax);
 

@@ -10,9 +10,14 @@
 import type { Generator } from '../../rng/index.js';
 import type { Action, Env, EnvSpec, ResetOptions, ResetResult, StepResult } from '../core.js';
 import { EMPTY_INFO } from '../core.js';
-import { EnvStateError } from '../errors.js';
 import { Box, Discrete, validateAction } from '../spaces.js';
-import { checkEnvOptions, checkState, maybeParseResetBounds, seededGenerator } from './env-utils.js';
+import {
+  checkEnvOptions,
+  checkState,
+  maybeParseResetBounds,
+  seededGenerator,
+  throwNotReset,
+} from './env-utils.js';
 
 // Physical constants, named as Gymnasium's CartPoleEnv fields.
 const GRAVITY = 9.8;
@@ -119,7 +124,7 @@ export class CartPoleEnv implements Env {
 
   step(action: Action): StepResult {
     if (action !== 0 && action !== 1) validateAction(this.actionSpace, action);
-    if (!this.hasState) throw new EnvStateError('CartPole-v1: call reset() before step()');
+    if (!this.hasState) throwNotReset('CartPole-v1');
     const force = action === 1 ? FORCE_MAG : -FORCE_MAG;
     const xDot = this.xDot;
     const theta = this.theta;
@@ -148,24 +153,24 @@ export class CartPoleEnv implements Env {
       newTheta < -THETA_THRESHOLD_RADIANS ||
       newTheta > THETA_THRESHOLD_RADIANS;
 
-    let reward: number;
-    if (!terminated) {
-      reward = this.suttonBartoReward ? 0.0 : 1.0;
-    } else if (this.stepsBeyondTerminated === -1) {
-      // The pole just fell.
-      this.stepsBeyondTerminated = 0;
-      reward = this.suttonBartoReward ? -1.0 : 1.0;
-    } else {
-      // Stepping past termination is undefined behaviour in Gymnasium (it warns); the rewards
-      // it gives are kept.
-      this.stepsBeyondTerminated += 1;
-      reward = this.suttonBartoReward ? -1.0 : 0.0;
-    }
+    const reward = terminated ? this.terminalReward() : this.suttonBartoReward ? 0.0 : 1.0;
     // The environment never truncates: the TimeLimit wrapper does.
     return { obs: this.observation(), reward, terminated, truncated: false, info: EMPTY_INFO };
   }
 
   close(): void {}
+
+  /** The reward of a terminal step: the pole just fell, or the episode is stepped past its end. */
+  private terminalReward(): number {
+    if (this.stepsBeyondTerminated === -1) {
+      this.stepsBeyondTerminated = 0;
+      return this.suttonBartoReward ? -1.0 : 1.0;
+    }
+    // Stepping past termination is undefined behaviour in Gymnasium (it warns); the rewards it
+    // gives are kept.
+    this.stepsBeyondTerminated += 1;
+    return this.suttonBartoReward ? -1.0 : 0.0;
+  }
 
   private observation(): Float32Array {
     const obs = new Float32Array(4);

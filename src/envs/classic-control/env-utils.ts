@@ -6,6 +6,7 @@
  */
 import { ValidationError } from '../../errors.js';
 import { type Generator, npRandom } from '../../rng/index.js';
+import { EnvStateError } from '../errors.js';
 
 /** Gymnasium's `seeding.np_random(seed)`: a fresh generator; without a seed, from OS entropy. */
 export function seededGenerator(seed?: number): Generator {
@@ -82,4 +83,9 @@ export function checkState(envId: string, value: ArrayLike<number>, n: number): 
       });
     }
   }
+}
+
+/** The error of a step before the first reset (kept out of line so that `step` stays small). */
+export function throwNotReset(envId: string): never {
+  throw new EnvStateError(`${envId}: call reset() before step()`);
 }

@@ -17,9 +17,15 @@ import { ValidationError } from '../../errors.js';
 import type { Generator } from '../../rng/index.js';
 import type { Action, Env, EnvSpec, ResetOptions, ResetResult, StepResult } from '../core.js';
 import { EMPTY_INFO } from '../core.js';
-import { EnvStateError } from '../errors.js';
 import { Box, validateAction } from '../spaces.js';
-import { checkEnvOptions, checkState, clip, maybeParseResetBounds, seededGenerator } from './env-utils.js';
+import {
+  checkEnvOptions,
+  checkState,
+  clip,
+  maybeParseResetBounds,
+  seededGenerator,
+  throwNotReset,
+} from './env-utils.js';
 
 const f32 = Math.fround;
 
@@ -139,7 +145,7 @@ export class ContinuousMountainCarEnv implements Env {
   step(action: Action): StepResult {
     const a0 = typeof action === 'object' && action !== null && action.length === 1 ? action[0] : Number.NaN;
     if (!Number.isFinite(a0)) validateAction(this.actionSpace, action);
-    if (!this.hasState) throw new EnvStateError('MountainCarContinuous-v0: call reset() before step()');
+    if (!this.hasState) throwNotReset('MountainCarContinuous-v0');
     const a = f32(a0);
     if (!this.stateIsF32) return this.stepFromFloat64(a);
     const p0 = this.position;

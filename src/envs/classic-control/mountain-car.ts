@@ -9,9 +9,15 @@ import { ValidationError } from '../../errors.js';
 import type { Generator } from '../../rng/index.js';
 import type { Action, Env, EnvSpec, ResetOptions, ResetResult, StepResult } from '../core.js';
 import { EMPTY_INFO } from '../core.js';
-import { EnvStateError } from '../errors.js';
 import { Box, Discrete, validateAction } from '../spaces.js';
-import { checkEnvOptions, checkState, clip, maybeParseResetBounds, seededGenerator } from './env-utils.js';
+import {
+  checkEnvOptions,
+  checkState,
+  clip,
+  maybeParseResetBounds,
+  seededGenerator,
+  throwNotReset,
+} from './env-utils.js';
 
 // Constants named as Gymnasium's MountainCarEnv fields.
 const MIN_POSITION = -1.2;
@@ -95,7 +101,7 @@ export class MountainCarEnv implements Env {
 
   step(action: Action): StepResult {
     if (action !== 0 && action !== 1 && action !== 2) validateAction(this.actionSpace, action);
-    if (!this.hasState) throw new EnvStateError('MountainCar-v0: call reset() before step()');
+    if (!this.hasState) throwNotReset('MountainCar-v0');
     let position = this.position;
     let velocity = this.velocity;
     // v += (a - 1) F - g cos(3 x): the hill is sin(3x), its slope 3 cos(3x) (Sutton and Barto).

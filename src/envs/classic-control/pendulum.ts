@@ -13,9 +13,15 @@ import { ValidationError } from '../../errors.js';
 import type { Generator } from '../../rng/index.js';
 import type { Action, Env, EnvSpec, ResetOptions, ResetResult, StepResult } from '../core.js';
 import { EMPTY_INFO } from '../core.js';
-import { EnvStateError } from '../errors.js';
 import { Box, validateAction } from '../spaces.js';
-import { checkEnvOptions, checkState, clip, seededGenerator, verifyNumberAndCast } from './env-utils.js';
+import {
+  checkEnvOptions,
+  checkState,
+  clip,
+  seededGenerator,
+  throwNotReset,
+  verifyNumberAndCast,
+} from './env-utils.js';
 
 const f32 = Math.fround;
 
@@ -149,7 +155,7 @@ export class PendulumEnv implements Env {
   step(action: Action): StepResult {
     const a0 = typeof action === 'object' && action !== null && action.length === 1 ? action[0] : Number.NaN;
     if (!Number.isFinite(a0)) validateAction(this.actionSpace, action);
-    if (!this.hasState) throw new EnvStateError('Pendulum-v1: call reset() before step()');
+    if (!this.hasState) throwNotReset('Pendulum-v1');
     const a = f32(a0);
     const u = clip(a, -MAX_TORQUE, MAX_TORQUE);
     const th = this.th;
