@@ -122,8 +122,11 @@ export interface DenseKernels {
   /** target = target·keep + source·tau, in that order (SB3's polyak_update with keep = 1 − tau). */
   polyak(target: Float32Array, source: Float32Array, keep: number, tau: number): void;
 
-  /** Pre-allocates working space for layers of up to `floats` weights (no-op for the reference). */
-  reserveScratch(floats: number): void;
+  /**
+   * Allocates now the working space the products need for a layer of this shape at up to this
+   * batch (otherwise allocated at the first call that needs it; no-op for the reference).
+   */
+  reserve(batch: number, inDim: number, outDim: number): void;
 }
 
 function fail(message: string, field: string): never {

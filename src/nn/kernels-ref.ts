@@ -238,5 +238,8 @@ export class RefKernels implements DenseKernels {
     for (let j = 0; j < target.length; j++) target[j] = f(f(target[j] * k) + f(source[j] * t));
   }
 
-  reserveScratch(_floats: number): void {}
+  reserve(batch: number, inDim: number, outDim: number): void {
+    checkDims(batch, inDim, outDim);
+    this.#rowOf(inDim);
+  }
 }

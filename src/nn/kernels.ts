@@ -33,7 +33,10 @@ export class WasmKernels implements DenseKernels {
   readonly backend = 'wasm' as const;
   readonly #wasm: KernelExports;
   readonly #arena: Arena;
-  /** Holds Wᵀ for the register-blocked forward product; grown to the largest layer seen. */
+  /**
+   * Working space of the products (Wᵀ and packed row blocks), grown to the largest layer and
+   * batch seen; `reserve` lets callers grow it up front.
+   */
   #scratch: Tensor | null = null;
   #scratchFloats = 0;
 
@@ -57,11 +60,19 @@ export class WasmKernels implements DenseKernels {
     return a === null ? 0 : this.#ptr(a, name);
   }
 
-  reserveScratch(floats: number): void {
-    if (floats > this.#scratchFloats) {
-      this.#scratch = this.#arena.alloc([floats]);
-      this.#scratchFloats = floats;
+  reserve(batch: number, inDim: number, outDim: number): void {
+    checkDims(batch, inDim, outDim);
+    this.#scratchPtr(batch, inDim, outDim);
+  }
+
+  /** Byte offset of a scratch area large enough for this shape (allocating if it is not). */
+  #scratchPtr(batch: number, inDim: number, outDim: number): number {
+    const floats = this.#wasm.scratch_floats(batch, inDim, outDim);
+    if (floats > this.#scratchFloats || this.#scratch === null) {
+      this.#scratch = this.#arena.alloc([Math.max(floats, 2 * this.#scratchFloats, 4)]);
+      this.#scratchFloats = this.#scratch.length;
     }
+    return this.#scratch.byteOffset;
   }
 
   linearForward(
@@ -86,8 +97,8 @@ export class WasmKernels implements DenseKernels {
     const pw = this.#ptr(w, 'w');
     const pb = this.#optPtr(bias, 'bias');
     const py = this.#ptr(y, 'y');
-    this.reserveScratch(outDim * inDim);
-    this.#wasm.linear_forward(px, pw, this.#scratch!.byteOffset, pb, py, batch, inDim, outDim, code);
+    const scratch = this.#scratchPtr(batch, inDim, outDim);
+    this.#wasm.linear_forward(px, pw, pb, py, batch, inDim, outDim, code, scratch);
   }
 
   linearBackwardInput(
@@ -102,14 +113,11 @@ export class WasmKernels implements DenseKernels {
     checkLength('dy', dy, batch * outDim);
     checkLength('w', w, outDim * inDim);
     checkLength('dx', dx, batch * inDim);
-    this.#wasm.linear_backward_input(
-      this.#ptr(dy, 'dy'),
-      this.#ptr(w, 'w'),
-      this.#ptr(dx, 'dx'),
-      batch,
-      inDim,
-      outDim,
-    );
+    const pdy = this.#ptr(dy, 'dy');
+    const pw = this.#ptr(w, 'w');
+    const pdx = this.#ptr(dx, 'dx');
+    const scratch = this.#scratchPtr(batch, inDim, outDim);
+    this.#wasm.linear_backward_input(pdy, pw, pdx, batch, inDim, outDim, scratch);
   }
 
   linearBackwardParams(
@@ -126,15 +134,12 @@ export class WasmKernels implements DenseKernels {
     checkLength('x', x, batch * inDim);
     checkLength('dw', dw, outDim * inDim);
     if (db !== null) checkLength('db', db, outDim);
-    this.#wasm.linear_backward_params(
-      this.#ptr(dy, 'dy'),
-      this.#ptr(x, 'x'),
-      this.#ptr(dw, 'dw'),
-      this.#optPtr(db, 'db'),
-      batch,
-      inDim,
-      outDim,
-    );
+    const pdy = this.#ptr(dy, 'dy');
+    const px = this.#ptr(x, 'x');
+    const pdw = this.#ptr(dw, 'dw');
+    const pdb = this.#optPtr(db, 'db');
+    const scratch = this.#scratchPtr(batch, inDim, outDim);
+    this.#wasm.linear_backward_params(pdy, px, pdw, pdb, batch, inDim, outDim, scratch);
   }
 
   activationForward(x: Float32Array, n: number, activation: Activation): void {

@@ -190,7 +190,6 @@ export class Mlp {
     this.#weights = [];
     this.#biases = [];
     const params: Param[] = [];
-    let maxWeights = 0;
     for (let l = 0; l < layers; l++) {
       const inF = this.sizes[l];
       const outF = this.sizes[l + 1];
@@ -199,11 +198,9 @@ export class Mlp {
       this.#weights.push(w);
       this.#biases.push(b);
       params.push(w, b);
-      maxWeights = Math.max(maxWeights, inF * outF);
     }
     this.#params = Object.freeze(params);
-    this.arena.kernels.reserveScratch(maxWeights);
-    this.#train = new Workspace(this.arena, this.sizes, capacity, true);
+    this.#train = this.#workspace(capacity, true);
     this.#initialise(options);
   }
 
@@ -371,9 +368,16 @@ export class Mlp {
     }
   }
 
+  /** Buffers for `capacity` rows, with the kernels' working space reserved for them too. */
+  #workspace(capacity: number, withGrads: boolean): Workspace {
+    for (let l = 0; l < this.depth; l++)
+      this.arena.kernels.reserve(capacity, this.sizes[l], this.sizes[l + 1]);
+    return new Workspace(this.arena, this.sizes, capacity, withGrads);
+  }
+
   #trainFor(batch: number): Workspace {
     if (batch > this.#train.capacity) {
-      this.#train = new Workspace(this.arena, this.sizes, Math.max(batch, 2 * this.#train.capacity), true);
+      this.#train = this.#workspace(Math.max(batch, 2 * this.#train.capacity), true);
       this.#forwardBatch = -1;
     }
     return this.#train;
@@ -382,7 +386,7 @@ export class Mlp {
   #inferFor(batch: number): Workspace {
     if (this.#infer === null || batch > this.#infer.capacity) {
       const cap = this.#infer === null ? batch : Math.max(batch, 2 * this.#infer.capacity);
-      this.#infer = new Workspace(this.arena, this.sizes, cap, false);
+      this.#infer = this.#workspace(cap, false);
     }
     return this.#infer;
   }

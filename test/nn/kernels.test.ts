@@ -238,11 +238,11 @@ describe('dense kernels: SIMD against the reference and float64', () => {
     }
   });
 
-  it('SIMD tanh is within 2 ulp of float64 tanh, odd, and saturates', () => {
+  it('SIMD tanh is within 5.1 ulp of float64 tanh, odd, and saturates', () => {
     const xs: number[] = [
       0, -0, 1e-30, -1e-30, 1e-8, 0.3, 0.6249, 0.625, 0.6251, 1, 2.5, 8.9, 9.1, 10, 11, 88, 1e30,
     ];
-    for (let i = 0; i < 20000; i++) xs.push((i / 20000) * 12 - 6);
+    for (let i = 0; i < 100000; i++) xs.push((i / 100000) * 20 - 10);
     for (let i = 0; i < 2000; i++) xs.push(10 ** ((i / 2000) * 12 - 10));
     const n = xs.length;
     const t = wasm.alloc([n]);
@@ -256,7 +256,9 @@ describe('dense kernels: SIMD against the reference and float64', () => {
       const ulp = 2 ** (Math.floor(Math.log2(Math.max(Math.abs(exact), 2 ** -126))) - 23);
       worstUlp = Math.max(worstUlp, Math.abs(t.data[i] - exact) / ulp);
     }
-    expect(worstUlp).toBeLessThanOrEqual(2);
+    // The rational approximation's documented bound (src/nn/assembly/kernels.ts) is 5.1 ulp.
+    expect(worstUlp).toBeLessThanOrEqual(5.1);
+    expect(worstUlp).toBeGreaterThan(0); // it is an approximation: the grid does see an error
     // Odd function, exactly; saturates to ±1 for large |x| and at infinity.
     const s = wasm.alloc([8]);
     s.data.set([0.7, -0.7, 3, -3, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 20, -20]);
@@ -465,6 +467,22 @@ describe('arena', () => {
       arena.kernels.linearForward(a.data, a.data, null, y.data, 1, 100, 1, 'identity');
       expect(y.data[0]).toBe(328350); // Σ i² for i < 100
     }
+  });
+
+  it('a kernel call that grows the working space (and so the memory) still computes correctly', () => {
+    const arena = new Arena({ backend: 'wasm', initialBytes: 0 });
+    const rng2 = new Generator(99);
+    const x = arena.alloc([64, 100]);
+    const w = arena.alloc([120, 100]);
+    const y = arena.alloc([64, 120]);
+    for (const t of [x, w]) for (let i = 0; i < t.length; i++) t.data[i] = rng2.random() - 0.5;
+    const gen = arena.generation;
+    // The first call allocates Wᵀ and the packed rows (~80 kB) beyond the initial memory.
+    arena.kernels.linearForward(x.data, w.data, null, y.data, 64, 100, 120, 'identity');
+    expect(arena.generation).toBeGreaterThan(gen);
+    let exp = 0;
+    for (let i = 0; i < 100; i++) exp += x.data[63 * 100 + i] * w.data[119 * 100 + i];
+    expect(y.data[64 * 120 - 1]).toBeCloseTo(exp, 5);
   });
 
   it('params pair a value and a gradient', () => {

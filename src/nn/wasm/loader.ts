@@ -64,20 +64,30 @@ export interface KernelExports {
     bias: number,
     mode: number,
     act: number,
+    pack: number,
   ): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  scratch_floats(batch: number, nin: number, nout: number): number;
   linear_forward(
     x: number,
     w: number,
-    wt: number,
     bias: number,
     y: number,
     batch: number,
     nin: number,
     nout: number,
     act: number,
+    scratch: number,
   ): void;
-  linear_backward_input(dy: number, w: number, dx: number, batch: number, nin: number, nout: number): void;
+  linear_backward_input(
+    dy: number,
+    w: number,
+    dx: number,
+    batch: number,
+    nin: number,
+    nout: number,
+    scratch: number,
+  ): void;
   linear_backward_params(
     dy: number,
     x: number,
@@ -86,6 +96,7 @@ export interface KernelExports {
     batch: number,
     nin: number,
     nout: number,
+    scratch: number,
   ): void;
   column_sums(dy: number, db: number, batch: number, nout: number): void;
   adam_step(
