@@ -11,10 +11,14 @@ export class UnknownEnvironmentError extends NotFoundError {
   constructor(
     readonly envId: string,
     readonly validIds: readonly string[],
+    /** The closest valid id, when the given one looks like a typo of it. */
+    readonly suggestion: string | null = null,
   ) {
-    super(`unknown environment '${envId}'; valid ids: ${validIds.join(', ')}`, {
+    const hint = suggestion === null ? '' : ` (did you mean ${suggestion}?)`;
+    super(`unknown environment '${envId}'${hint}; valid ids: ${validIds.join(', ')}`, {
       field: 'environment',
       valid: [...validIds],
+      ...(suggestion === null ? {} : { suggestion }),
     });
   }
 }

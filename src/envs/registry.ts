@@ -215,15 +215,8 @@ function describe(entry: RegistryEntry): EnvDescription {
 function lookup(envId: string): RegistryEntry {
   const entry = typeof envId === 'string' ? REGISTRY.get(envId) : undefined;
   if (entry !== undefined) return entry;
-  const err = new UnknownEnvironmentError(String(envId), ENV_IDS);
   const suggestion = typeof envId === 'string' ? closestId(envId) : null;
-  if (suggestion !== null) {
-    err.message = `unknown environment '${envId}' (did you mean ${suggestion}?); valid ids: ${ENV_IDS.join(', ')}`;
-    if (err.details !== undefined) err.details.suggestion = suggestion;
-    // Re-capture the stack so that its first line carries the amended message.
-    Error.captureStackTrace(err, lookup);
-  }
-  throw err;
+  throw new UnknownEnvironmentError(String(envId), ENV_IDS, suggestion);
 }
 
 /** The registered id nearest to `id` (case-insensitive edit distance ≤ 3), or null. */

@@ -143,7 +143,7 @@ export class Box {
    * vectorised draw, in this order: unbounded elements from `normal()`, bounded-below ones
    * from `exponential() + low`, bounded-above ones from `-exponential() + high`, bounded
    * ones from `uniform(low, high)`; each kind visits its elements in index order. The
-   * result is cast to float32. Half-bounded elements (the exponential draws) are rejected.
+   * result is cast to float32.
    */
   sample(rng: Generator): Float32Array {
     const n = this.size;
@@ -152,17 +152,9 @@ export class Box {
     const high = this.high;
     const below = this.boundedBelow;
     const above = this.boundedAbove;
-    for (let i = 0; i < n; i++) {
-      if (below[i] !== above[i]) {
-        // numpy's exponential ziggurat is not part of src/rng, so a draw-for-draw sample of a
-        // half-bounded element cannot be made; no classic-control or Box2D space has one.
-        throw new ValidationError(
-          `Box.sample: element ${i} is bounded on one side only ([${low[i]}, ${high[i]}]); sampling half-bounded Box elements is not supported`,
-          { field: 'space' },
-        );
-      }
-    }
     for (let i = 0; i < n; i++) if (!below[i] && !above[i]) out[i] = rng.standardNormal();
+    for (let i = 0; i < n; i++) if (below[i] && !above[i]) out[i] = rng.standardExponential() + low[i];
+    for (let i = 0; i < n; i++) if (!below[i] && above[i]) out[i] = -rng.standardExponential() + high[i];
     for (let i = 0; i < n; i++) if (below[i] && above[i]) out[i] = rng.uniform(low[i], high[i]);
     return out;
   }
@@ -279,9 +271,19 @@ function jsonBound(v: number): JsonBound {
   return v === Number.POSITIVE_INFINITY ? 'inf' : v === Number.NEGATIVE_INFINITY ? '-inf' : v;
 }
 
+/** The shortest decimal that reads back as the same float32 (as numpy prints float32 values). */
+export function float32Repr(v: number): string {
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : v < 0 ? '-inf' : 'nan';
+  for (let digits = 1; digits < 10; digits++) {
+    const s = Number(v.toPrecision(digits));
+    if (Math.fround(s) === v) return String(s);
+  }
+  return String(v);
+}
+
 function shortBounds(a: Float32Array): string {
-  if (a.length > 0 && a.every((v) => v === a[0])) return String(a[0]);
-  return `[${Array.from(a).join(', ')}]`;
+  if (a.length > 0 && a.every((v) => v === a[0])) return float32Repr(a[0]);
+  return `[${Array.from(a, float32Repr).join(', ')}]`;
 }
 
 function describeRange(space: Discrete): string {

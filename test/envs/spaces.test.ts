@@ -107,9 +107,18 @@ describe('Box', () => {
     ]);
   });
 
-  it('refuses to sample half-bounded elements (numpy exponential draws are not available)', () => {
-    const b = new Box([0, 0], [1, Infinity]);
-    expect(() => b.sample(npRandom(0).rng)).toThrow(/element 1 is bounded on one side only/);
+  it('samples half-bounded elements with exponential draws as Gymnasium does', () => {
+    // Known answer: Gymnasium 1.x `Box(low=[0, 0, -inf, -inf], high=[1, inf, 2, inf]).seed(0)`
+    // then three `sample()` calls, run with numpy 2.4 (unbounded: normal; bounded below:
+    // exponential + low; bounded above: high − exponential; bounded: uniform).
+    const b = new Box([0, 0, -Infinity, -Infinity], [1, Infinity, 2, Infinity]);
+    const rng = npRandom(0).rng;
+    const expected = [
+      [0.016527635976672173, 1.019597053527832, 1.9801933765411377, 0.1257302165031433],
+      [0.7294965386390686, 1.629940390586853, 1.326417088508606, -0.5356693863868713],
+      [0.0027385002467781305, 6.057753086090088, -1.2864282131195068, -0.7037352323532104],
+    ];
+    for (const row of expected) expect(Array.from(b.sample(rng))).toEqual(row);
   });
 });
 
