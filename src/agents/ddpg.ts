@@ -34,6 +34,7 @@ import { type ActionNoise, createActionNoise } from './action-noise.js';
 import type { ReplayBuffer } from './buffers.js';
 import { type DdpgHyperparameters, scheduleValue } from './hyperparameters.js';
 import {
+  checkTrainOptions,
   gatherRows,
   type LossTerms,
   type OffPolicyAgentOptions,
@@ -394,7 +395,8 @@ export function trainDdpg(
   hyperparameters: DdpgHyperparameters,
   options: TrainOptions,
   initialState?: StateDict,
-): TrainResult<'ddpg'> {
+): TrainResult<'ddpg'> & { agent: DdpgAgent } {
+  checkTrainOptions(options);
   const env = makeVec(options.envId, hyperparameters.n_envs, options.envOptions);
   let learner: DdpgLearner;
   try {

@@ -31,6 +31,7 @@ import type { Generator } from '../rng/index.js';
 import type { ReplayBuffer } from './buffers.js';
 import { type DqnHyperparameters, scheduleValue } from './hyperparameters.js';
 import {
+  checkTrainOptions,
   gatherRows,
   type LossTerms,
   type OffPolicyAgentOptions,
@@ -331,7 +332,8 @@ export function trainDqn(
   hyperparameters: DqnHyperparameters,
   options: TrainOptions,
   initialState?: StateDict,
-): TrainResult<'dqn'> {
+): TrainResult<'dqn'> & { agent: DqnAgent } {
+  checkTrainOptions(options);
   const env = makeVec(options.envId, hyperparameters.n_envs, options.envOptions);
   let learner: DqnLearner;
   try {

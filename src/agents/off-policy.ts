@@ -131,7 +131,11 @@ export interface OffPolicyRun {
   losses: LossRecord[];
 }
 
-function checkTrainOptions(options: TrainOptions): void {
+/** Throws a ValidationError naming the field for an invalid budget, seed or progress interval. */
+export function checkTrainOptions(options: TrainOptions): void {
+  if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
+    throw new ValidationError(`seed must be a non-negative integer, got ${options.seed}`, { field: 'seed' });
+  }
   const t = options.totalTimesteps;
   if (!Number.isSafeInteger(t) || t < 1) {
     throw new ValidationError(`totalTimesteps must be a positive integer, got ${t}`, {
@@ -161,7 +165,12 @@ export function runOffPolicy(
   options: TrainOptions,
   env: SyncVectorEnv,
 ): OffPolicyRun {
-  checkTrainOptions(options);
+  try {
+    checkTrainOptions(options);
+  } catch (err) {
+    env.close();
+    throw err;
+  }
   const start = performance.now();
   const total = options.totalTimesteps;
   const nEnvs = env.numEnvs;
