@@ -213,7 +213,7 @@ export async function run(options: NnBenchOptions = {}): Promise<void> {
     const r = networkMicros('ref', c, runs, seconds);
     netRows.push([
       c.label,
-      c.batch,
+      String(c.batch),
       w.train.toFixed(1),
       r.train.toFixed(1),
       `${(r.train / w.train).toFixed(1)}×`,
