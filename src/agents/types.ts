@@ -17,6 +17,11 @@ export interface ActOptions {
   deterministic?: boolean;
   /** Generator for stochastic actions; default the agent's own seeded generator. */
   rng?: Generator;
+  /**
+   * Per-row generators for `actBatch` (row r draws from rngs[r]), so that a row's stochastic
+   * actions do not depend on what else is in the batch. Takes precedence over `rng`.
+   */
+  rngs?: readonly Generator[];
 }
 
 export interface Agent<T extends AgentType = AgentType> {
