@@ -115,12 +115,27 @@ export const RegressionFigures = Type.Object(
     current_mean: Type.Number(),
     baseline_mean: Type.Number(),
     reward_drop_pct: Type.Number({
-      description: '(baseline − current) / |baseline| × 100; negative is a gain',
+      description:
+        '(baseline − current) / reward_scale × 100, i.e. relative to |baseline mean| unless that is ' +
+        'closer to 0 than one baseline standard deviation; negative is a gain',
     }),
+    reward_scale: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description:
+          'the denominator of reward_drop_pct: max(|baseline mean|, baseline std) unless configured',
+      }),
+    ),
+    drop_upper_bound_pct: Type.Optional(
+      Type.Union([Type.Number(), Type.Null()], {
+        description: 'one-sided (1 − alpha) Welch upper confidence bound of the drop, in % of reward_scale',
+      }),
+    ),
     failure_rate: Type.Union([Type.Number(), Type.Null()]),
     baseline_failure_rate: Type.Union([Type.Number(), Type.Null()]),
     variance_ratio: Type.Union([Type.Number(), Type.Null()], {
-      description: 'current variance / baseline variance',
+      description:
+        "current / baseline variance of returns (ddof 1); the baseline's is floored at (1% of reward_scale)²",
     }),
     loss_trend: Type.Union([Type.Number(), Type.Null()]),
     effect_size: Type.Union([Type.Number(), Type.Null()], {
@@ -132,8 +147,20 @@ export const RegressionFigures = Type.Object(
     mann_whitney_p_value: Type.Union([Type.Number(), Type.Null()], {
       description: 'one-sided Mann-Whitney U, current < baseline (null without raw baseline returns)',
     }),
+    improvement_p_value: Type.Optional(
+      Type.Union([Type.Number(), Type.Null()], {
+        description: 'one-sided Welch t-test, current > baseline, Holm-adjusted across environments',
+      }),
+    ),
+    noninferiority_p_value: Type.Optional(
+      Type.Union([Type.Number(), Type.Null()], {
+        description: 'one-sided Welch t-test of "the drop is at least the reward-drop threshold"',
+      }),
+    ),
     p_value: Type.Union([Type.Number(), Type.Null()], {
-      description: 'the p-value the verdict uses, Holm-adjusted across environments',
+      description:
+        'the p-value of the test behind the verdict: the drop or improvement test (Holm-adjusted across ' +
+        'environments), or the non-inferiority test for no_regression',
     }),
     diff_ci: Type.Union([ConfidenceInterval, Type.Null()], {
       description: 'bootstrap CI of mean(current) − mean(baseline)',
