@@ -5,5 +5,6 @@
 export * from './envs/index.js';
 export * from './errors.js';
 export * from './games/index.js';
+export * from './nn/index.js';
 export * from './rng/index.js';
 export * from './stats/index.js';
