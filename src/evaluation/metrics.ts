@@ -219,7 +219,14 @@ export function actionEntropy(summaries: readonly ActionSummary[], space?: Actio
   summaries.forEach((s, i) => {
     if (s.kind !== 'box')
       throw new ValidationError(`episode ${i} has a '${s.kind}' action tally`, { field: 'actions' });
-    checkCounts(s.counts, dims, `episodes[${i}].actions.counts`);
+    if (!Array.isArray(s.counts) || s.counts.length !== dims) {
+      throw new ValidationError(
+        `episodes[${i}].actions.counts must have one row per action dimension (${dims})`,
+        {
+          field: 'actions',
+        },
+      );
+    }
     for (let d = 0; d < dims; d++) {
       const c = checkCounts(s.counts[d], ACTION_ENTROPY_BINS, `episodes[${i}].actions.counts[${d}]`);
       for (let b = 0; b < ACTION_ENTROPY_BINS; b++) pooled[d * ACTION_ENTROPY_BINS + b] += c[b];
