@@ -186,7 +186,8 @@ export const HYPERPARAMETER_SCHEMAS = {
       min: 0,
       exclusiveMin: true,
       max: 1,
-      description: 'RMSprop epsilon (added to the root of the squared-gradient average, as torch.optim.RMSprop)',
+      description:
+        'RMSprop epsilon (added to the root of the squared-gradient average, as torch.optim.RMSprop)',
     },
     use_rms_prop: { kind: 'boolean', default: true, description: 'RMSprop (true) or Adam (false)' },
     ...onPolicy,
