@@ -10,21 +10,24 @@
  *               L_vf  = mean((R − V(s))²)
  *               L_ent = −mean(H(π(·|s)))
  *               L = L_pg + ent_coef · L_ent + vf_coef · L_vf
- *             global gradient-norm clipping to max_grad_norm, then RMSprop in SB3's
- *             TensorFlow-compatible form (RMSpropTFLike, α = 0.99, eps = rms_prop_eps inside
- *             the square root), or Adam (eps 1e-5) when use_rms_prop is false.
+ *             global gradient-norm clipping to max_grad_norm, then one step of
+ *             torch.optim.RMSprop (α = 0.99, eps = rms_prop_eps added to √(mean g²), square
+ *             average starting at 0) as SB3's A2C sets it up when use_rms_prop is true, or
+ *             of Adam (eps 1e-5, the actor-critic policy's default) otherwise. (SB3's
+ *             TensorFlow-style RMSpropTFLike is opt-in through policy_kwargs, as RL Zoo's
+ *             Atari settings do; its CartPole settings keep the default.)
  *
  * SB3 draws a permutation of the rollout before its single full batch; the loss is a mean
  * over all rows, so the order only changes float rounding and is not drawn here.
  */
-import { Adam, clipGradNorm, RMSpropTFLike } from '../nn/optim.js';
+import { Adam, clipGradNorm, RMSprop } from '../nn/optim.js';
 import type { StateDict } from '../nn/state-dict.js';
 import { ActorCriticAgent, type ActorCriticAgentOptions, type ActorCriticPolicy } from './actor-critic.js';
 import type { RolloutBuffer } from './buffers.js';
 import { type A2cHyperparameters, scheduleValue } from './hyperparameters.js';
 import {
+  addRolloutDiagnostics,
   checkTrainOptions,
-  explainedVariance,
   makeTrainingEnvs,
   normalizeAdvantages,
   type OnPolicyUpdate,
@@ -33,7 +36,7 @@ import {
 } from './on-policy.js';
 import type { AgentSpaces, TrainOptions, TrainResult } from './types.js';
 
-/** RMSpropTFLike's smoothing constant in SB3's A2C. */
+/** RMSprop's smoothing constant in SB3's A2C. */
 const RMSPROP_ALPHA = 0.99;
 /** Adam's eps for SB3's actor-critic policies (when use_rms_prop is false). */
 const ADAM_EPS = 1e-5;
@@ -114,7 +117,7 @@ export function createA2cUpdate(agent: A2cAgent, rolloutSize: number): OnPolicyU
   const params = policy.parameters;
   const lr0 = scheduleValue(hp.learning_rate, 1);
   const optimizer = hp.use_rms_prop
-    ? new RMSpropTFLike(params, { lr: lr0, alpha: RMSPROP_ALPHA, eps: hp.rms_prop_eps, weightDecay: 0 })
+    ? new RMSprop(params, { lr: lr0, alpha: RMSPROP_ALPHA, eps: hp.rms_prop_eps, weightDecay: 0 })
     : new Adam(params, { lr: lr0, eps: ADAM_EPS });
   policy.reserve(rolloutSize, hp.n_envs);
   const advantages = new Float64Array(rolloutSize);
@@ -147,9 +150,7 @@ export function createA2cUpdate(agent: A2cAgent, rolloutSize: number): OnPolicyU
       learning_rate: lr,
       n_updates: nUpdates,
     };
-    const ev = explainedVariance(rollout.values, rollout.returns, rollout.size);
-    if (Number.isFinite(ev)) losses.explained_variance = ev;
-    return losses;
+    return addRolloutDiagnostics(losses, rollout, policy);
   };
 }
 

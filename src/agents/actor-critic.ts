@@ -29,10 +29,7 @@
 import { Box, Discrete } from '../envs/index.js';
 import { ValidationError } from '../errors.js';
 import {
-  categoricalEntropy,
-  categoricalEntropyBackward,
   categoricalLogProb,
-  categoricalLogProbBackward,
   categoricalMode,
   categoricalSample,
   diagGaussianEntropy,
@@ -94,8 +91,12 @@ export class ActorCriticPolicy {
   #values = new Float64Array(0);
   #logProb = new Float64Array(0);
   #entropy = new Float64Array(0);
-  /** The actor's outputs (logits or means) of the last `evaluateActions`, for `backward`. */
+  /**
+   * Of the last `evaluateActions`, for `backward`: the actor's outputs (Gaussian means), or
+   * for a Categorical the log-probabilities of every action, with the probabilities in #probs.
+   */
   #z = new Float64Array(0);
+  #probs = new Float64Array(0);
   #evalBatch = -1;
   /** Float64 accumulator of the log_std gradient over a batch (Box only). */
   readonly #logStdGrad: Float64Array;
@@ -180,6 +181,7 @@ export class ActorCriticPolicy {
       this.#logProb = new Float64Array(batch);
       this.#entropy = new Float64Array(batch);
       this.#z = new Float64Array(batch * this.actionOut);
+      this.#probs = new Float64Array(this.action.kind === 'discrete' ? batch * this.actionOut : 0);
     }
   }
 
@@ -276,9 +278,7 @@ export class ActorCriticPolicy {
     const z = this.#z;
     for (let k = 0; k < batch * this.actionOut; k++) z[k] = out[k];
     if (this.action.kind === 'discrete') {
-      const n = this.action.n;
-      categoricalLogProb(z, batch, n, actions, this.#logProb);
-      categoricalEntropy(z, batch, n, this.#entropy);
+      categoricalEvaluate(z, batch, this.action.n, actions, this.#probs, this.#logProb, this.#entropy);
     } else {
       const dim = this.action.dim;
       const logStd = this.logStd!.data;
@@ -331,9 +331,17 @@ export class ActorCriticPolicy {
     const z = this.#z;
     const dz = this.pi.outputGradView(batch);
     if (this.action.kind === 'discrete') {
-      const n = this.action.n;
-      categoricalLogProbBackward(z, batch, n, actions, dLogProb, dz);
-      if (dEntropy !== 0) categoricalEntropyBackward(z, batch, n, dEntropy, dz, true);
+      categoricalBackward(
+        z,
+        this.#probs,
+        this.#entropy,
+        batch,
+        this.action.n,
+        actions,
+        dLogProb,
+        dEntropy,
+        dz,
+      );
     } else {
       const dim = this.action.dim;
       const g = this.#logStdGrad;
@@ -390,6 +398,77 @@ export class ActorCriticPolicy {
 
   #byName(): Map<string, Param> {
     return new Map(this.parameters.map((p) => [p.name, p]));
+  }
+}
+
+/**
+ * The Categorical quantities of a training minibatch in one pass per row (the separate
+ * distributions.ts functions would each redo the log-sum-exp): with lp = log softmax(z),
+ * writes lp into `z` in place, p = exp(lp) into `probs`, log π(a|s) = lp[a] and
+ * H = −Σ p·lp. One exp per logit and one log per row.
+ */
+function categoricalEvaluate(
+  z: Float64Array,
+  batch: number,
+  n: number,
+  actions: ArrayLike<number>,
+  probs: Float64Array,
+  logProb: Float64Array,
+  entropy: Float64Array,
+): void {
+  for (let b = 0, off = 0; b < batch; b++, off += n) {
+    const a = actions[b];
+    if (!(Number.isInteger(a) && a >= 0 && a < n)) {
+      throw new ValidationError(`action ${a} of row ${b} is not in [0, ${n})`, { field: 'actions' });
+    }
+    let max = z[off];
+    for (let j = 1; j < n; j++) if (z[off + j] > max) max = z[off + j];
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      const e = Math.exp(z[off + j] - max);
+      probs[off + j] = e;
+      sum += e;
+    }
+    const lse = Math.log(sum);
+    let h = 0;
+    for (let j = 0; j < n; j++) {
+      const lp = z[off + j] - max - lse;
+      const p = probs[off + j] / sum;
+      z[off + j] = lp;
+      probs[off + j] = p;
+      if (p > 0) h -= p * lp; // 0·log 0 = 0
+    }
+    logProb[b] = z[off + a];
+    entropy[b] = h;
+  }
+}
+
+/**
+ * dL/dz for L = Σ_b gL[b]·log π(a_b|s_b) + gH·Σ_b H_b, from the stored log-probabilities and
+ * probabilities: ∂ log p_a/∂z_j = 1[j = a] − p_j and ∂H/∂z_j = −p_j (log p_j + H)
+ * (the same derivatives as distributions.ts's categorical backward helpers).
+ */
+function categoricalBackward(
+  logp: Float64Array,
+  probs: Float64Array,
+  entropy: Float64Array,
+  batch: number,
+  n: number,
+  actions: ArrayLike<number>,
+  dLogProb: Float64Array,
+  dEntropy: number,
+  dz: Float32Array,
+): void {
+  for (let b = 0, off = 0; b < batch; b++, off += n) {
+    const a = actions[b];
+    const g = dLogProb[b];
+    const h = entropy[b];
+    for (let j = 0; j < n; j++) {
+      const p = probs[off + j];
+      let d = g * ((j === a ? 1 : 0) - p);
+      if (dEntropy !== 0 && p > 0) d -= dEntropy * p * (logp[off + j] + h);
+      dz[off + j] = d;
+    }
   }
 }
 

@@ -21,7 +21,7 @@
  */
 import { Box, Discrete, makeVec, type SyncVectorEnv } from '../envs/index.js';
 import { ValidationError } from '../errors.js';
-import type { ActorCriticAgent, ActorCriticAgentType } from './actor-critic.js';
+import type { ActorCriticAgent, ActorCriticAgentType, ActorCriticPolicy } from './actor-critic.js';
 import { clipActions } from './actor-critic.js';
 import { RolloutBuffer } from './buffers.js';
 import type { HyperparametersOf } from './hyperparameters.js';
@@ -236,6 +236,27 @@ export function normalizeAdvantages(adv: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) ss += (adv[i] - mean) * (adv[i] - mean);
   const std = Math.sqrt(ss / (n - 1));
   for (let i = 0; i < n; i++) adv[i] = (adv[i] - mean) / (std + ADVANTAGE_STD_EPS);
+}
+
+/**
+ * The diagnostics SB3 logs after every update besides the losses: explained_variance of the
+ * rollout's value predictions (when defined) and, for a Gaussian policy, its mean standard
+ * deviation mean(exp(log_std)).
+ */
+export function addRolloutDiagnostics(
+  losses: UpdateLosses,
+  rollout: RolloutBuffer,
+  policy: ActorCriticPolicy,
+): UpdateLosses {
+  const ev = explainedVariance(rollout.values, rollout.returns, rollout.size);
+  if (Number.isFinite(ev)) losses.explained_variance = ev;
+  if (policy.logStd !== null) {
+    const logStd = policy.logStd.data;
+    let s = 0;
+    for (let i = 0; i < logStd.length; i++) s += Math.exp(logStd[i]);
+    losses.std = s / logStd.length;
+  }
+  return losses;
 }
 
 /** Fraction of the returns' variance the value predictions explain: 1 − Var(R − V) / Var(R) (SB3). */

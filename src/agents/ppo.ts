@@ -25,8 +25,8 @@ import { ActorCriticAgent, type ActorCriticAgentOptions, type ActorCriticPolicy 
 import { permutation, type RolloutBuffer } from './buffers.js';
 import { type PpoHyperparameters, scheduleValue } from './hyperparameters.js';
 import {
+  addRolloutDiagnostics,
   checkTrainOptions,
-  explainedVariance,
   makeTrainingEnvs,
   normalizeAdvantages,
   type OnPolicyUpdate,
@@ -144,6 +144,10 @@ export function createPpoUpdate(agent: PpoAgent, rolloutSize: number): OnPolicyU
   const optimizer = new Adam(params, { lr: scheduleValue(hp.learning_rate, 1), eps: ADAM_EPS });
   const batchSize = Math.min(hp.batch_size, rolloutSize);
   policy.reserve(batchSize, hp.n_envs);
+  // When one minibatch holds the whole rollout (RL Zoo's CartPole setting: 8 × 32 rows, batch
+  // 256), SB3's permutation only reorders the rows of a mean, i.e. the summation order. The
+  // rows are then used where the rollout stores them: no shuffle, no gather.
+  const wholeRollout = batchSize === rolloutSize;
   const order = new Int32Array(rolloutSize);
   const mb: PpoMinibatch = {
     size: 0,
@@ -158,6 +162,12 @@ export function createPpoUpdate(agent: PpoAgent, rolloutSize: number): OnPolicyU
   let nUpdates = 0;
 
   return (rollout: RolloutBuffer, progressRemaining: number): UpdateLosses => {
+    if (wholeRollout) {
+      mb.obs = rollout.obs;
+      mb.actions = rollout.actions;
+      mb.oldLogProb = rollout.logProbs;
+      mb.returns = rollout.returns;
+    }
     const lr = scheduleValue(hp.learning_rate, progressRemaining);
     const coef: PpoLossCoefficients = {
       clipRange: scheduleValue(hp.clip_range, progressRemaining),
@@ -176,21 +186,25 @@ export function createPpoUpdate(agent: PpoAgent, rolloutSize: number): OnPolicyU
     for (let epoch = 0; epoch < hp.n_epochs && continueTraining; epoch++) {
       epochKl = 0;
       epochMinibatches = 0;
-      permutation(order, rolloutSize, agent.shuffleRng);
+      if (!wholeRollout) permutation(order, rolloutSize, agent.shuffleRng);
       for (let start = 0; start < rolloutSize; start += batchSize) {
-        // Gather the minibatch rows straight into the actor's input buffer.
         const m = Math.min(batchSize, rolloutSize - start);
         mb.size = m;
-        mb.obs = policy.trainingInput(m);
-        for (let r = 0; r < m; r++) {
-          const i = order[start + r];
-          const src = i * obsDim;
-          const dst = r * obsDim;
-          for (let k = 0; k < obsDim; k++) mb.obs[dst + k] = rollout.obs[src + k];
-          for (let k = 0; k < actDim; k++) mb.actions[r * actDim + k] = rollout.actions[i * actDim + k];
-          mb.oldLogProb[r] = rollout.logProbs[i];
-          mb.advantages[r] = rollout.advantages[i];
-          mb.returns[r] = rollout.returns[i];
+        if (wholeRollout) {
+          mb.advantages.set(rollout.advantages);
+        } else {
+          // Gather the minibatch rows straight into the actor's input buffer.
+          mb.obs = policy.trainingInput(m);
+          for (let r = 0; r < m; r++) {
+            const i = order[start + r];
+            const src = i * obsDim;
+            const dst = r * obsDim;
+            for (let k = 0; k < obsDim; k++) mb.obs[dst + k] = rollout.obs[src + k];
+            for (let k = 0; k < actDim; k++) mb.actions[r * actDim + k] = rollout.actions[i * actDim + k];
+            mb.oldLogProb[r] = rollout.logProbs[i];
+            mb.advantages[r] = rollout.advantages[i];
+            mb.returns[r] = rollout.returns[i];
+          }
         }
         if (hp.normalize_advantage) normalizeAdvantages(mb.advantages, m);
 
@@ -227,9 +241,7 @@ export function createPpoUpdate(agent: PpoAgent, rolloutSize: number): OnPolicyU
       clip_range: coef.clipRange,
       n_updates: nUpdates,
     };
-    const ev = explainedVariance(rollout.values, rollout.returns, rollout.size);
-    if (Number.isFinite(ev)) losses.explained_variance = ev;
-    return losses;
+    return addRolloutDiagnostics(losses, rollout, policy);
   };
 }
 

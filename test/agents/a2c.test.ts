@@ -148,7 +148,7 @@ describe('A2C update', () => {
     return policy.parameters.map((p) => Float64Array.from(p.grad));
   }
 
-  it("takes one RMSpropTFLike step: Δθ = −lr·g / √(α + (1 − α)g² + eps) from SB3's square average of ones", () => {
+  it("takes one torch RMSprop step (SB3's default): Δθ = −lr·g / (√((1 − α)g²) + eps) from a zero square average", () => {
     const hp = resolveHyperparameters('a2c', { n_envs: 2, learning_rate: 'lin_1e-2', net_arch: [8] });
     const agent = new A2cAgent(hp, cartPoleSpaces(), { seed: 3 });
     const rollout = filledRollout(5, 2);
@@ -158,7 +158,7 @@ describe('A2C update', () => {
     expect(losses.learning_rate).toBe(5e-3); // lin_1e-2 at progress_remaining 0.5
     agent.policy.parameters.forEach((p, i) => {
       for (let k = 0; k < p.size; k++) {
-        const expected = before[i][k] - (5e-3 * g[i][k]) / Math.sqrt(0.99 + 0.01 * g[i][k] ** 2 + 1e-5);
+        const expected = before[i][k] - (5e-3 * g[i][k]) / (Math.sqrt(0.01 * g[i][k] ** 2) + 1e-5);
         expect(Math.abs(p.data[k] - expected)).toBeLessThan(1e-6);
       }
     });
@@ -210,11 +210,11 @@ describe('trainA2c', () => {
     expect(r.agent.stateDict().get('log_std')!.data[0]).not.toBe(0);
   });
 
-  it('learns CartPole: 60k steps (n_envs 8, ent_coef 0, SB3 defaults) beat a random policy (~22) by far', () => {
-    // Measured over seeds 0–9 (10 evaluation episodes): 302.9, 435.4, 405.0, 365.5, 427.5,
-    // 413.6, 436.9, 381.5, 451.6, 418.1. The threshold leaves a wide margin below the worst.
+  it('learns CartPole: 100k steps (n_envs 8, ent_coef 0, SB3 defaults) beat a random policy (~22) by far', () => {
+    // Measured over seeds 0–9 (10 evaluation episodes): 500, 161.7, 500, 278.2, 499.7, 208.0,
+    // 294.1, 500, 236.1, 133.7. The threshold leaves a wide margin below the worst of them.
     const hp = resolveHyperparameters('a2c', { n_envs: 8, ent_coef: 0 });
-    const r = trainA2c(hp, { envId: 'CartPole-v1', totalTimesteps: 60_000, seed: 0 });
-    expect(evaluateCartPole(r.agent, 10)).toBeGreaterThan(150);
+    const r = trainA2c(hp, { envId: 'CartPole-v1', totalTimesteps: 100_000, seed: 0 });
+    expect(evaluateCartPole(r.agent, 10)).toBeGreaterThan(80);
   });
 });

@@ -301,6 +301,7 @@ describe('trainPpo', () => {
     const logStd = r.agent.stateDict().get('log_std')!;
     expect(logStd.shape).toEqual([1]);
     expect(logStd.data[0]).not.toBe(0);
+    expect(r.losses.at(-1)!.std).toBeCloseTo(Math.exp(logStd.data[0]), 6); // SB3's train/std
     const a = r.agent.act(new Float32Array([1, 0, 0])) as Float32Array;
     expect(Math.abs(a[0])).toBeLessThanOrEqual(2);
   });
