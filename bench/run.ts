@@ -21,6 +21,10 @@ const BENCHES: Readonly<Record<string, BenchEntry>> = {
     description: 'environment steps/s (bare, make(), vector of 8) and heap bytes per step vs Gymnasium',
     run: async (o) => (await import('./envs.js')).run(o),
   },
+  regression: {
+    description: 'regression verdicts: false-regression rate and power vs the best test, fixed and adaptive',
+    run: async (o) => (await import('./regression.js')).run(o),
+  },
   nn: {
     description: 'dense-network kernels GMAC/s (wasm SIMD vs TS reference), network step/predict/Adam µs',
     run: async (o) => (await import('./nn.js')).run(o),

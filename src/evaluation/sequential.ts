@@ -47,11 +47,14 @@ import { normalIsf, normalSf, studentTSf } from '../stats/index.js';
 import {
   type ComparableMetrics,
   type ExternalEvidence,
+  type NoninferiorityMargin,
+  noninferiorityMargin,
   type RegressionThresholds,
   resolveThresholds,
   rewardScale,
   summarizeArm,
   verdictOf,
+  welchContrast,
 } from './regression.js';
 import type { Verdict } from './schemas.js';
 
@@ -347,13 +350,24 @@ export interface SequentialDesignOptions {
   baselineEpisodes: number;
   /**
    * Whether the runner can replay the baseline agent: the baseline then grows with the
-   * current side (n_b = max(initial, n_c)), which halves the variance the fixed baseline
-   * would otherwise put on every comparison. Default false.
+   * current side (n_b = max(initial, n_c)), which removes the floor that a fixed baseline's
+   * own noise puts under every comparison. Default false.
    */
   extendBaseline?: boolean;
   /**
-   * The drop to detect with `power`, in baseline standard deviations (threshold / σ); null or
-   * omitted: no planning, the cap is `maxEpisodes`. +∞ (a constant baseline): one look.
+   * Compare equal numbers of episodes at every look, using the first n_c of the baseline's
+   * (exchangeable) stored returns while it has more: a look at 50 current episodes then
+   * compares them with 50 baseline ones, not 100. With equal sizes the Welch statistic is
+   * symmetric under the null whatever the shape of the returns; with unequal sizes and
+   * strongly skewed returns (CartPole's mass at 500, MountainCar's at −200) one tail of the
+   * t-approximation is too heavy (measured: 7% instead of 5% at 50 vs 100). Needs the
+   * baseline's raw returns. Default false here; `createSequentialTest` turns it on when the
+   * baseline carries raw returns.
+   */
+  balanced?: boolean;
+  /**
+   * The drop to detect with `power`, in standard deviations of the returns (threshold / σ);
+   * null or omitted: no planning, the cap is `maxEpisodes`. +∞ (a constant baseline): one look.
    */
   effectSize?: number | null;
 }
@@ -364,17 +378,20 @@ export interface PlannedLook {
   baseline: number;
 }
 
-/** A planned group-sequential design; reusable by many tests with the same baseline size. */
+/** A planned group-sequential design; reusable by every test with the same baseline size. */
 export interface SequentialDesign {
   readonly alpha: number;
   readonly power: number;
   readonly spending: SpendingFunction;
   readonly batchSize: number;
   readonly minEpisodes: number;
-  /** The planned cap on current episodes (≤ the maxEpisodes option). */
+  /** The hard cap on current episodes (the maxEpisodes option). */
+  readonly hardCap: number;
+  /** The planned cap on current episodes (≤ hardCap). */
   readonly maxEpisodes: number;
   readonly baselineEpisodes: number;
   readonly extendBaseline: boolean;
+  readonly balanced: boolean;
   readonly effectSize: number | null;
   /** The looks of the plan. */
   readonly looks: readonly PlannedLook[];
@@ -382,26 +399,39 @@ export interface SequentialDesign {
   readonly boundaries: readonly number[];
   /** Power at a drop of exactly the threshold (null without an effect size). */
   readonly plannedPower: number | null;
-  /** Analysed looks keyed by their history, shared by the tests of this design. */
+  /**
+   * Information the group-sequential design needs for `power`, as a multiple of what the
+   * fixed-sample z-test needs (≥ 1; J&T §2.7's "inflation factor"); null without planning.
+   * Used to re-plan the cap from the variances seen at the first look.
+   */
+  readonly inflation: number | null;
+  /** Analysed looks keyed by cap and history of episode counts, shared by the design's tests. */
   readonly cache: Map<string, LookState>;
 }
 
+/** Planned information I = 1/(1/n_c + 1/n_b), in units of 1/σ² (equal variances). */
 function plannedInfo(current: number, baseline: number): number {
   return 1 / (1 / current + 1 / baseline);
 }
 
-function schedule(min: number, cap: number, batch: number, nb0: number, extend: boolean): PlannedLook[] {
-  const looks: PlannedLook[] = [];
-  for (let n = min; ; n += batch) {
-    const c = Math.min(n, cap);
-    looks.push({ current: c, baseline: extend ? Math.max(nb0, c) : nb0 });
-    if (c >= cap) break;
-  }
-  return looks;
+/** Baseline episodes compared with `current` current ones at a look. */
+function baselineAt(current: number, nb0: number, extend: boolean, balanced: boolean): number {
+  if (balanced) return extend ? current : Math.min(current, nb0);
+  return extend ? Math.max(nb0, current) : nb0;
 }
 
-function lookKey(history: readonly PlannedLook[]): string {
-  return history.map((l) => `${l.current}:${l.baseline}`).join(',');
+/** Current episodes at the looks: min, min + batch, …, capped at cap (the last look exactly at cap). */
+function lookCounts(min: number, cap: number, batch: number): number[] {
+  const out: number[] = [];
+  for (let n = min; ; n += batch) {
+    out.push(Math.min(n, cap));
+    if (n >= cap) break;
+  }
+  return out;
+}
+
+function lookKey(cap: number, history: readonly PlannedLook[]): string {
+  return `${cap}|${history.map((l) => `${l.current}:${l.baseline}`).join(',')}`;
 }
 
 function positiveInteger(name: string, v: number, least: number): number {
@@ -411,18 +441,25 @@ function positiveInteger(name: string, v: number, least: number): number {
   return v;
 }
 
+/** Information (1/σ² units) the fixed-sample one-sided z-test needs: ((z_{1−α} + z_{power}) / effect)². */
+function fixedSampleInfo(effect: number, alpha: number, power: number): number {
+  return ((normalIsf(alpha) + normalIsf(1 - power)) / effect) ** 2;
+}
+
 /**
  * Plans a design: the look schedule (first look at `minEpisodes` current episodes, then
- * every `batchSize`), the cap (the smallest one in the schedule whose power at `effectSize`
- * reaches `power`, at most `maxEpisodes`) and the boundaries.
+ * every `batchSize`), the cap (the smallest on the schedule whose power at `effectSize`
+ * reaches `power`, at most `maxEpisodes`), the boundaries and the inflation factor.
  */
 export function planSequentialDesign(options: SequentialDesignOptions): SequentialDesign {
   const alpha = options.alpha ?? 0.05;
-  if (!(alpha > 0 && alpha < 0.5))
+  if (!(alpha > 0 && alpha < 0.5)) {
     throw new ValidationError(`alpha must be in (0, 0.5), got ${alpha}`, { field: 'alpha' });
+  }
   const power = options.power ?? 0.9;
-  if (!(power > 0 && power < 1))
+  if (!(power > 0 && power < 1)) {
     throw new ValidationError(`power must be in (0, 1), got ${power}`, { field: 'power' });
+  }
   const spending = options.spending ?? 'obrien-fleming';
   if (spending !== 'obrien-fleming' && spending !== 'pocock') {
     throw new ValidationError(`spending must be 'obrien-fleming' or 'pocock', got '${spending}'`, {
@@ -431,59 +468,93 @@ export function planSequentialDesign(options: SequentialDesignOptions): Sequenti
   }
   const batch = positiveInteger('batchSize', options.batchSize ?? 25, 1);
   const min = positiveInteger('minEpisodes', options.minEpisodes ?? 50, 2);
-  const max = positiveInteger('maxEpisodes', options.maxEpisodes ?? 1000, min);
+  const hardCap = positiveInteger('maxEpisodes', options.maxEpisodes ?? 1000, min);
   const nb0 = positiveInteger('baselineEpisodes', options.baselineEpisodes, 2);
   const extend = options.extendBaseline ?? false;
+  const balanced = options.balanced ?? false;
   const effect = options.effectSize ?? null;
   if (effect !== null && !(effect > 0)) {
     throw new ValidationError(`effectSize must be > 0 (or null), got ${effect}`, { field: 'effectSize' });
   }
+  const infoAt = (n: number) => plannedInfo(n, baselineAt(n, nb0, extend, balanced));
   const build = (cap: number) => {
-    const looks = schedule(min, cap, batch, nb0, extend);
-    const infos = looks.map((l) => plannedInfo(l.current, l.baseline));
+    const counts = lookCounts(min, cap, batch);
+    const looks = counts.map((c) => ({ current: c, baseline: baselineAt(c, nb0, extend, balanced) }));
+    const infos = counts.map(infoAt);
     return { looks, infos, boundaries: groupSequentialBoundaries(infos, alpha, spending) };
   };
-  const powerOf = (b: ReturnType<typeof build>) =>
-    effect === null
-      ? null
-      : effect === Number.POSITIVE_INFINITY
-        ? 1
-        : groupSequentialRejectionProbability(b.infos, b.boundaries, effect);
-  let chosen = build(max);
-  let chosenPower = powerOf(chosen);
-  if (effect !== null && chosenPower !== null && chosenPower >= power) {
-    // Smallest cap on the schedule with enough power (power grows with the cap).
-    const caps = schedule(min, max, batch, nb0, extend).map((l) => l.current);
-    let lo = 0;
-    let hi = caps.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const b = build(caps[mid]);
-      const p = powerOf(b) ?? 0;
-      if (p >= power) {
-        hi = mid;
+  type Built = ReturnType<typeof build>;
+  const powerOf = (b: Built, e: number) => groupSequentialRejectionProbability(b.infos, b.boundaries, e);
+
+  const caps = lookCounts(min, hardCap, batch);
+  let chosen: Built;
+  let plannedPower: number | null = null;
+  let inflation: number | null = null;
+  if (effect === null) {
+    chosen = build(hardCap);
+  } else if (effect === Number.POSITIVE_INFINITY) {
+    chosen = build(min);
+    plannedPower = 1;
+    inflation = 1;
+  } else {
+    // Start near the fixed-sample information (× 1.05) and walk along the schedule: the
+    // power grows with the cap, and the answer is usually one or two steps away.
+    const iFix = fixedSampleInfo(effect, alpha, power);
+    let i = caps.findIndex((c) => infoAt(c) >= 1.05 * iFix);
+    if (i < 0) i = caps.length - 1;
+    chosen = build(caps[i]);
+    plannedPower = powerOf(chosen, effect);
+    if (plannedPower >= power) {
+      while (i > 0) {
+        const b = build(caps[i - 1]);
+        const p = powerOf(b, effect);
+        if (p < power) break;
+        i--;
         chosen = b;
-        chosenPower = p;
-      } else lo = mid + 1;
+        plannedPower = p;
+      }
+    } else {
+      while (i < caps.length - 1 && plannedPower < power) {
+        i++;
+        chosen = build(caps[i]);
+        plannedPower = powerOf(chosen, effect);
+      }
     }
-    if (chosen.looks[chosen.looks.length - 1].current !== caps[lo]) {
-      chosen = build(caps[lo]);
-      chosenPower = powerOf(chosen);
+    const capInfo = infoAt(caps[i]);
+    if (plannedPower >= power) {
+      inflation = capInfo / iFix;
+    } else {
+      // The hard cap cannot reach the power: find the effect it does detect with that
+      // power (power grows with the effect) to learn the design's inflation factor.
+      let lo = effect;
+      let hi = effect;
+      const b = chosen;
+      while (powerOf(b, hi) < power) hi *= 2;
+      for (let it = 0; it < 30 && hi - lo > 1e-4 * hi; it++) {
+        const mid = 0.5 * (lo + hi);
+        if (powerOf(b, mid) < power) lo = mid;
+        else hi = mid;
+      }
+      inflation = capInfo / fixedSampleInfo(hi, alpha, power);
     }
   }
+  const last = chosen.looks[chosen.looks.length - 1];
   return {
     alpha,
     power,
     spending,
     batchSize: batch,
     minEpisodes: min,
-    maxEpisodes: chosen.looks[chosen.looks.length - 1].current,
+    hardCap,
+    maxEpisodes: last.current,
     baselineEpisodes: nb0,
     extendBaseline: extend,
+    balanced,
     effectSize: effect,
     looks: chosen.looks,
     boundaries: chosen.boundaries,
-    plannedPower: chosenPower,
+    plannedPower,
+    inflation,
     cache: new Map(),
   };
 }
@@ -502,6 +573,14 @@ export interface SequentialTestOptions
   planningStd?: number;
   /** A design to reuse (planned for the same baseline size); the design options are then ignored. */
   design?: SequentialDesign;
+  /** Compare equal numbers of episodes (see SequentialDesignOptions.balanced); default: when the baseline has raw returns. */
+  balanced?: boolean;
+  /**
+   * Re-plan the cap at the first look from the standard deviations observed there (an
+   * internal pilot, Wittes & Brittain 1990), so that a current agent noisier than its
+   * baseline still gets the planned power. Default true (when the design was planned).
+   */
+  reestimate?: boolean;
 }
 
 /** Episodes for the runner to play next. */
@@ -518,6 +597,10 @@ export interface SequentialStep {
   look: number;
   /** Episodes so far on each side (the baseline's including its initial ones). */
   episodes: { current: number; baseline: number };
+  /** Episodes compared at this look (balanced designs compare a prefix of the baseline's). */
+  compared: { current: number; baseline: number };
+  /** The cap on current episodes in force (after re-estimation at the first look). */
+  cap: number;
   /** What to play next; null once decided. */
   next: NextBatch | null;
   /** Planned information fraction of this look (0 before the first). */
@@ -588,9 +671,17 @@ export class SequentialTest {
   /** The drop threshold in reward units, fixed at the start (the hypotheses may not move). */
   readonly threshold: number;
   readonly scale: number;
+  /** The non-inferiority margin, fixed at the start (see `noninferiorityMargin`). */
+  readonly margin: NoninferiorityMargin;
   private readonly current: Moments = { n: 0, mean: 0, m2: 0 };
-  private readonly baseline: Moments;
+  /** All baseline episodes (initial and replayed). */
+  private readonly baselineAll: Moments;
+  /** Balanced designs: the baseline's returns in order, and the moments of the prefix compared so far. */
+  private readonly pool: number[] | null;
+  private readonly baselineUsed: Moments = { n: 0, mean: 0, m2: 0 };
   private readonly history: PlannedLook[] = [];
+  private readonly reestimate: boolean;
+  private cap: number;
   private last: LookState | null = null;
   private done = false;
 
@@ -600,19 +691,22 @@ export class SequentialTest {
       ...(options.alpha !== undefined ? { alpha: options.alpha } : {}),
     });
     const b = summarizeArm(options.baseline, 'baseline');
-    if (b.n < 2)
+    if (b.n < 2) {
       throw new ValidationError('the baseline needs at least 2 episodes', { field: 'baseline.num_episodes' });
-    this.baseline = { n: b.n, mean: b.mean, m2: b.variance * (b.n - 1) };
+    }
+    this.baselineAll = { n: b.n, mean: b.mean, m2: b.variance * (b.n - 1) };
     this.scale = rewardScale({ n: 0, mean: 0, variance: Number.NaN, returns: null }, b, t.rewardScale);
     this.threshold = (t.rewardDropPct / 100) * this.scale;
+    this.margin = noninferiorityMargin(b.mean, this.scale, t.rewardDropPct, t.rewardScale !== null);
     if (options.design !== undefined) {
-      if (options.design.baselineEpisodes !== b.n) {
+      const d = options.design;
+      if (d.baselineEpisodes !== b.n) {
         throw new ValidationError(
-          `the design was planned for ${options.design.baselineEpisodes} baseline episodes, the baseline has ${b.n}`,
+          `the design was planned for ${d.baselineEpisodes} baseline episodes, the baseline has ${b.n}`,
           { field: 'design' },
         );
       }
-      this.design = options.design;
+      this.design = d;
     } else {
       const sd = options.planningStd ?? Math.sqrt(b.variance);
       if (!(sd >= 0) || !Number.isFinite(sd)) {
@@ -630,9 +724,18 @@ export class SequentialTest {
         maxEpisodes: options.maxEpisodes,
         baselineEpisodes: b.n,
         extendBaseline: options.extendBaseline,
+        balanced: options.balanced ?? b.returns !== null,
         effectSize: effect,
       });
     }
+    if (this.design.balanced && b.returns === null) {
+      throw new ValidationError('a balanced design needs the baseline’s raw episode_returns', {
+        field: 'baseline.episode_returns',
+      });
+    }
+    this.pool = this.design.balanced && b.returns !== null ? [...b.returns] : null;
+    this.cap = this.design.maxEpisodes;
+    this.reestimate = (options.reestimate ?? true) && this.design.inflation !== null && this.threshold > 0;
   }
 
   /** Whether the test has stopped. */
@@ -645,15 +748,38 @@ export class SequentialTest {
     return this.nextBatch();
   }
 
+  private baselineFor(current: number): number {
+    const d = this.design;
+    return baselineAt(current, d.baselineEpisodes, d.extendBaseline, d.balanced);
+  }
+
   private nextBatch(): NextBatch {
     const d = this.design;
     const nc = this.current.n;
-    const target = nc < d.minEpisodes ? d.minEpisodes : Math.min(d.maxEpisodes, nc + d.batchSize);
-    const current = Math.max(0, target - nc);
-    const baseline = d.extendBaseline
-      ? Math.max(0, Math.max(d.baselineEpisodes, target) - this.baseline.n)
-      : 0;
-    return { current, baseline };
+    const target = nc < d.minEpisodes ? d.minEpisodes : Math.min(this.cap, nc + d.batchSize);
+    return {
+      current: Math.max(0, target - nc),
+      baseline: d.extendBaseline ? Math.max(0, this.baselineFor(target) - this.baselineAll.n) : 0,
+    };
+  }
+
+  /**
+   * The cap re-planned from the variances at the first look: the smallest look count whose
+   * information 1/(s_c²/n_c + s_b²/n_b) reaches inflation × ((z_{1−α} + z_power)/threshold)²,
+   * the hard cap when none does; never below the planned cap (Wittes & Brittain 1990: an
+   * internal pilot may add episodes, not remove them — a small early variance estimate is
+   * the usual case for heavy-tailed returns). It depends on the variances only, never on
+   * the difference of means.
+   */
+  private replannedCap(vc: number, vb: number): number {
+    const d = this.design;
+    const need = (d.inflation ?? 1) * fixedSampleInfo(this.threshold, d.alpha, d.power);
+    for (const n of lookCounts(d.minEpisodes, d.hardCap, d.batchSize)) {
+      if (n < d.maxEpisodes) continue;
+      const v = vc / n + vb / Math.max(2, this.baselineFor(n));
+      if (v === 0 || 1 / v >= need) return n;
+    }
+    return d.hardCap;
   }
 
   /**
@@ -673,23 +799,34 @@ export class SequentialTest {
           },
         );
       }
-      addBatch(this.baseline, batch.baseline, 'baseline');
+      addBatch(this.baselineAll, batch.baseline, 'baseline');
+      if (this.pool !== null)
+        for (let i = 0; i < batch.baseline.length; i++) this.pool.push(batch.baseline[i]);
     }
     const d = this.design;
     const nc = this.current.n;
-    const nb = this.baseline.n;
-    const difference = nc > 0 ? this.current.mean - this.baseline.mean : 0;
-    const rewardDropPct = (-difference / this.scale) * 100;
+    // The baseline episodes compared at this look: a prefix of the pool in balanced designs.
+    let bas: Moments = this.baselineAll;
+    if (this.pool !== null) {
+      const want = Math.min(this.pool.length, Math.max(2, this.baselineFor(Math.max(nc, 2))));
+      if (want > this.baselineUsed.n)
+        addBatch(this.baselineUsed, this.pool.slice(this.baselineUsed.n, want), 'baseline');
+      bas = this.baselineUsed;
+    }
+    const nb = bas.n;
+    const difference = nc > 0 ? this.current.mean - bas.mean : 0;
     const base = {
-      episodes: { current: nc, baseline: nb },
+      episodes: { current: nc, baseline: this.baselineAll.n },
+      compared: { current: nc, baseline: nb },
       difference,
-      rewardDropPct,
+      rewardDropPct: (-difference / this.scale) * 100,
     };
     if (nc < d.minEpisodes) {
       return {
         ...base,
         decision: 'continue',
         look: this.history.length,
+        cap: this.cap,
         next: this.nextBatch(),
         informationFraction: 0,
         boundary: null,
@@ -698,13 +835,16 @@ export class SequentialTest {
         evidence: null,
       };
     }
+    const vc = this.current.m2 / (nc - 1);
+    const vb = bas.m2 / (nb - 1);
+    if (this.history.length === 0 && this.reestimate) this.cap = Math.max(nc, this.replannedCap(vc, vb));
 
-    // The look: boundary from the design (shared cache) for this history of episode counts.
+    // The look: its boundary from the design's shared cache, keyed by cap and history.
     this.history.push({ current: nc, baseline: nb });
-    const final = nc >= d.maxEpisodes;
-    const last = d.looks[d.looks.length - 1];
-    const fraction = final ? 1 : Math.min(1, plannedInfo(nc, nb) / plannedInfo(last.current, last.baseline));
-    const key = `${lookKey(this.history)}${final ? '!' : ''}`;
+    const final = nc >= this.cap;
+    const capInfo = plannedInfo(this.cap, Math.max(nb, this.baselineFor(this.cap)));
+    const fraction = final ? 1 : Math.min(1, plannedInfo(nc, nb) / capInfo);
+    const key = `${lookKey(this.cap, this.history)}${final ? '!' : ''}`;
     let look = d.cache.get(key);
     if (look === undefined) {
       look = analyseLook(this.last, plannedInfo(nc, nb), fraction, alphaSpent(d.spending, d.alpha, fraction));
@@ -713,16 +853,14 @@ export class SequentialTest {
     this.last = look;
 
     // Welch statistics of the three tests, as z's with the same p-values.
-    const vc = this.current.m2 / (nc - 1);
-    const vb = this.baseline.m2 / (nb - 1);
-    const se = Math.sqrt(vc / nc + vb / nb);
-    const df = (vc / nc + vb / nb) ** 2 / ((vc / nc) ** 2 / (nc - 1) + (vb / nb) ** 2 / (nb - 1));
-    const ratio = (x: number) =>
-      se > 0 ? x / se : x === 0 ? Number.NaN : x > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    const cur = { n: nc, mean: this.current.mean, variance: vc };
+    const ref = { n: nb, mean: bas.mean, variance: vb };
+    const plain = welchContrast(cur, ref, 1, 0);
+    const ni = welchContrast(cur, ref, this.margin.lambda, this.margin.offset);
     const z = {
-      drop: zFromT(ratio(-difference), df),
-      gain: zFromT(ratio(difference), df),
-      noninferiority: zFromT(ratio(difference + this.threshold), df),
+      drop: zFromT(-plain.statistic, plain.df),
+      gain: zFromT(plain.statistic, plain.df),
+      noninferiority: zFromT(ni.statistic, ni.df),
     };
     const c = look.boundary;
     const reject = (x: number) => !Number.isNaN(x) && x >= c;
@@ -747,13 +885,14 @@ export class SequentialTest {
         noninferiorityPValue: pValues.noninferiority,
         description:
           `group-sequential test, ${SPENDING_NAMES[d.spending]} spending, stopped at look ${this.history.length}` +
-          ` of at most ${d.looks.length}; stage-wise p`,
+          ` of at most ${lookCounts(d.minEpisodes, this.cap, d.batchSize).length}; stage-wise p`,
       };
     }
     return {
       ...base,
       decision,
       look: this.history.length,
+      cap: this.cap,
       next: stopped ? null : this.nextBatch(),
       informationFraction: fraction,
       boundary: c,
