@@ -13,8 +13,8 @@
  * - The percentile interval of a skewed or tiny sample can, rarely, exclude the statistic
  *   itself; the reported interval is then widened to include it, so that an interval never
  *   contradicts the estimate printed beside it.
- * - Action entropy is computed from per-episode action tallies (`ActionTally`), so that a
- *   runner accumulates counts step by step without storing actions.
+ * - Action entropy is computed from action counts (`ActionCounts`, e.g. from an
+ *   `ActionCounter`), so that a runner accumulates counts step by step without storing actions.
  */
 import Type, { type Static } from 'typebox';
 import type { Action, ActionSpace } from '../envs/index.js';
@@ -34,13 +34,18 @@ export const DEFAULT_LOSS_TREND_WINDOW = 10;
 export const DEFAULT_BOOTSTRAP_RESAMPLES = 10_000;
 
 /**
- * What an episode's actions looked like, accumulated step by step without storing them.
- * - Discrete: counts[k] is how often action `start + k` was taken.
- * - Box: counts[d][b] is how often dimension d fell in bin b of ACTION_ENTROPY_BINS equal
- *   bins over [low[d], high[d]] (values outside the bounds count in the end bin they would
- *   be clipped to, as the environments clip them).
+ * Action counts, accumulated step by step without storing the actions (one episode's, or a
+ * whole run's already summed — the shape the episode runner keeps):
+ * - Discrete(n): `counts[k]` = times action `start + k` was taken; `dims` = 1.
+ * - Box: `dims` × ACTION_ENTROPY_BINS counts, dimension-major: `counts[d · 10 + b]` = times
+ *   dimension d fell in bin b of 10 equal bins over [low[d], high[d]] (values outside the
+ *   bounds count in the end bin they would be clipped to, as the environments clip them).
  */
-export type ActionSummary = { kind: 'discrete'; counts: number[] } | { kind: 'box'; counts: number[][] };
+export interface ActionCounts {
+  kind: 'discrete' | 'box';
+  counts: number[];
+  dims: number;
+}
 
 /** One finished episode, as the runner reports it. */
 export interface EpisodeResult {
@@ -52,8 +57,8 @@ export interface EpisodeResult {
   truncated: boolean;
   /** Whether the episode succeeded; when absent, the environment's criterion decides. */
   success?: boolean;
-  /** The episode's action tally (see ActionSummary). */
-  actions?: ActionSummary;
+  /** The episode's action counts (see ActionCounts). */
+  actions?: ActionCounts;
 }
 
 /** One training update's loss. */
@@ -72,6 +77,11 @@ export interface MetricsOptions {
   resamples?: number;
   /** Bootstrap seed (numpy-compatible Generator). Default 0. */
   seed?: SeedEntropy;
+  /**
+   * Action counts of all the episodes, already summed (e.g. the runner's tally of a run),
+   * instead of per-episode `actions`.
+   */
+  actions?: ActionCounts;
   /** Training losses, one per update; absent → mean_loss and loss_trend are null. */
   losses?: readonly LossRecord[];
   /** Updates in the loss-trend window. Default DEFAULT_LOSS_TREND_WINDOW (10). */
@@ -79,14 +89,14 @@ export interface MetricsOptions {
 }
 
 /**
- * Accumulates the actions of an episode for the action entropy, with no allocation per
- * step. `summary()` returns a plain copy that can cross a worker-thread boundary.
+ * Accumulates action counts (ActionCounts) for the action entropy, with no allocation per
+ * step. `counts()` returns a plain copy that can cross a worker-thread boundary.
  */
-export class ActionTally {
+export class ActionCounter {
   private readonly discrete: Discrete | null;
   private readonly low: Float64Array;
   private readonly width: Float64Array;
-  private readonly counts: Float64Array;
+  private readonly tally: Float64Array;
   private readonly dims: number;
 
   constructor(space: ActionSpace) {
@@ -95,7 +105,7 @@ export class ActionTally {
       this.dims = 1;
       this.low = new Float64Array(0);
       this.width = new Float64Array(0);
-      this.counts = new Float64Array(space.n);
+      this.tally = new Float64Array(space.n);
     } else if (space instanceof Box) {
       if (!space.isBounded('both')) {
         // Equal bins need finite bounds; every registered continuous environment has them.
@@ -111,7 +121,7 @@ export class ActionTally {
       this.low = Float64Array.from(space.low);
       this.width = new Float64Array(space.size);
       for (let d = 0; d < space.size; d++) this.width[d] = space.high[d] - space.low[d];
-      this.counts = new Float64Array(space.size * ACTION_ENTROPY_BINS);
+      this.tally = new Float64Array(space.size * ACTION_ENTROPY_BINS);
     } else {
       throw new ValidationError('action space must be a Discrete or a Box', { field: 'actionSpace' });
     }
@@ -126,7 +136,7 @@ export class ActionTally {
       if (!Number.isInteger(k) || k < 0 || k >= discrete.n) {
         throw new ValidationError(`action ${a} is not in ${discrete.toString()}`, { field: 'action' });
       }
-      this.counts[k]++;
+      this.tally[k]++;
       return;
     }
     const bins = ACTION_ENTROPY_BINS;
@@ -137,23 +147,22 @@ export class ActionTally {
       let b = w > 0 ? Math.floor(((v - this.low[d]) / w) * bins) : 0;
       if (b < 0) b = 0;
       else if (b >= bins) b = bins - 1; // v = high falls in the last bin
-      this.counts[d * bins + b]++;
+      this.tally[d * bins + b]++;
     }
   }
 
-  /** Clears the counts (to reuse the tally for the next episode). */
+  /** Clears the counts (to reuse the counter for the next episode). */
   reset(): void {
-    this.counts.fill(0);
+    this.tally.fill(0);
   }
 
   /** A plain copy of the counts. */
-  summary(): ActionSummary {
-    if (this.discrete !== null) return { kind: 'discrete', counts: Array.from(this.counts) };
-    const counts: number[][] = [];
-    for (let d = 0; d < this.dims; d++) {
-      counts.push(Array.from(this.counts.subarray(d * ACTION_ENTROPY_BINS, (d + 1) * ACTION_ENTROPY_BINS)));
-    }
-    return { kind: 'box', counts };
+  counts(): ActionCounts {
+    return {
+      kind: this.discrete !== null ? 'discrete' : 'box',
+      counts: Array.from(this.tally),
+      dims: this.dims,
+    };
   }
 }
 
@@ -171,67 +180,50 @@ function entropyOfCounts(counts: ArrayLike<number>): number | null {
   return Math.max(0, h);
 }
 
-function checkCounts(counts: unknown, expectedLength: number | null, where: string): number[] {
-  if (!Array.isArray(counts))
-    throw new ValidationError(`${where} must be an array of counts`, { field: where });
-  if (expectedLength !== null && counts.length !== expectedLength) {
-    throw new ValidationError(`${where} has ${counts.length} entries, expected ${expectedLength}`, {
-      field: where,
-    });
+/** Validates one ActionCounts record against the first one's shape (or the action space's). */
+function checkActionCounts(a: ActionCounts, kind: string, length: number, dims: number, where: string): void {
+  if (a === null || typeof a !== 'object' || a.kind !== kind) {
+    throw new ValidationError(`${where} must be '${kind}' action counts`, { field: 'actions' });
   }
-  for (const c of counts) {
-    if (typeof c !== 'number' || !Number.isFinite(c) || c < 0) {
-      throw new ValidationError(`${where} must hold non-negative finite counts`, { field: where });
-    }
-  }
-  return counts as number[];
-}
-
-/**
- * The action entropy of a set of episodes: the tallies are pooled (summed) over episodes,
- * then H = −Σ p log p of the pooled distribution; for a Box, the entropy of each dimension's
- * binned distribution, averaged over dimensions. Null when no episode carries a tally or no
- * action was counted.
- */
-export function actionEntropy(summaries: readonly ActionSummary[], space?: ActionSpace): number | null {
-  if (summaries.length === 0) return null;
-  const kind = summaries[0].kind;
-  if (space !== undefined && (space instanceof Discrete ? 'discrete' : 'box') !== kind) {
-    throw new ValidationError(`action tallies are '${kind}' but the action space is ${space.toString()}`, {
+  if (!Array.isArray(a.counts) || a.counts.length !== length || a.dims !== dims) {
+    throw new ValidationError(`${where} must hold ${length} counts over ${dims} dimension(s)`, {
       field: 'actions',
     });
   }
-  if (kind === 'discrete') {
-    const n = space instanceof Discrete ? space.n : null;
-    const first = summaries[0];
-    const pooled = new Float64Array(n ?? (first.kind === 'discrete' ? first.counts.length : 0));
-    summaries.forEach((s, i) => {
-      if (s.kind !== 'discrete')
-        throw new ValidationError(`episode ${i} has a '${s.kind}' action tally`, { field: 'actions' });
-      const c = checkCounts(s.counts, pooled.length, `episodes[${i}].actions.counts`);
-      for (let k = 0; k < c.length; k++) pooled[k] += c[k];
-    });
-    return entropyOfCounts(pooled);
+  for (const c of a.counts) {
+    if (typeof c !== 'number' || !Number.isFinite(c) || c < 0) {
+      throw new ValidationError(`${where} must hold non-negative finite counts`, { field: 'actions' });
+    }
   }
-  const first = summaries[0];
-  const dims = space instanceof Box ? space.size : first.kind === 'box' ? first.counts.length : 0;
-  const pooled = new Float64Array(dims * ACTION_ENTROPY_BINS);
-  summaries.forEach((s, i) => {
-    if (s.kind !== 'box')
-      throw new ValidationError(`episode ${i} has a '${s.kind}' action tally`, { field: 'actions' });
-    if (!Array.isArray(s.counts) || s.counts.length !== dims) {
-      throw new ValidationError(
-        `episodes[${i}].actions.counts must have one row per action dimension (${dims})`,
-        {
-          field: 'actions',
-        },
-      );
-    }
-    for (let d = 0; d < dims; d++) {
-      const c = checkCounts(s.counts[d], ACTION_ENTROPY_BINS, `episodes[${i}].actions.counts[${d}]`);
-      for (let b = 0; b < ACTION_ENTROPY_BINS; b++) pooled[d * ACTION_ENTROPY_BINS + b] += c[b];
-    }
+}
+
+/**
+ * The action entropy of a set of action counts (per episode, or already pooled): the counts
+ * are summed, then H = −Σ p log p (nats) of the pooled distribution; for a Box, the entropy
+ * of each dimension's binned distribution, averaged over dimensions. Null when there are no
+ * counts or no action was counted. With `space`, the counts must match it.
+ */
+export function actionEntropy(records: readonly ActionCounts[], space?: ActionSpace): number | null {
+  if (records.length === 0) return null;
+  let kind: string;
+  let dims: number;
+  let length: number;
+  if (space instanceof Discrete) {
+    [kind, dims, length] = ['discrete', 1, space.n];
+  } else if (space instanceof Box) {
+    [kind, dims, length] = ['box', space.size, space.size * ACTION_ENTROPY_BINS];
+  } else {
+    const first = records[0];
+    kind = first?.kind;
+    dims = first?.dims;
+    length = kind === 'box' ? dims * ACTION_ENTROPY_BINS : (first?.counts?.length ?? 0);
+  }
+  const pooled = new Float64Array(length);
+  records.forEach((r, i) => {
+    checkActionCounts(r, kind, length, dims, `actions[${i}]`);
+    for (let j = 0; j < length; j++) pooled[j] += r.counts[j];
   });
+  if (kind === 'discrete') return entropyOfCounts(pooled);
   if (dims === 0) return null;
   let sum = 0;
   for (let d = 0; d < dims; d++) {
@@ -345,7 +337,8 @@ function interval(
  * Degenerate inputs: no episodes → ValidationError (no statistic of nothing); one episode →
  * std and variance 0, median = IQM = the return, both intervals [x, x]; constant returns →
  * the same, intervals [c, c]. Success needs `options.envId` or a `success` flag on every
- * episode (ValidationError otherwise). Action tallies must be on all episodes or none.
+ * episode (ValidationError otherwise). Action counts come on all episodes or none, or
+ * pooled in `options.actions`.
  */
 export function computeMetrics(
   episodes: readonly EpisodeResult[],
@@ -383,12 +376,17 @@ export function computeMetrics(
 
   const tallied = episodes.filter((e) => e.actions !== undefined);
   if (tallied.length !== 0 && tallied.length !== n) {
-    throw new ValidationError(`${tallied.length} of ${n} episodes carry an action tally; give all or none`, {
+    throw new ValidationError(`${tallied.length} of ${n} episodes carry action counts; give all or none`, {
       field: 'episodes',
     });
   }
+  if (tallied.length !== 0 && options.actions !== undefined) {
+    throw new ValidationError('give action counts per episode or pooled in options.actions, not both', {
+      field: 'actions',
+    });
+  }
   const entropy = actionEntropy(
-    tallied.map((e) => e.actions as ActionSummary),
+    options.actions !== undefined ? [options.actions] : tallied.map((e) => e.actions as ActionCounts),
     env?.actionSpace,
   );
   const { mean_loss, loss_trend } = lossSummary(

@@ -4,7 +4,7 @@ import { Box, type Discrete, describeEnv } from '../../src/envs/index.js';
 import { ValidationError } from '../../src/errors.js';
 import {
   ACTION_ENTROPY_BINS,
-  ActionTally,
+  ActionCounter,
   AggregateMetrics,
   actionEntropy,
   aggregateMetrics,
@@ -91,7 +91,7 @@ describe('computeMetrics', () => {
       );
       const episodes = episodesOf(returns).map((e, i) => ({
         ...e,
-        actions: { kind: 'discrete' as const, counts: [i % 3, 2, trial] },
+        actions: { kind: 'discrete' as const, counts: [i % 3, 2, trial], dims: 1 },
       }));
       const losses = [{ timestep: 1, loss: 2 }];
       const a = computeMetrics(episodes, { ...FAST, losses, seed: trial });
@@ -216,38 +216,45 @@ describe('action entropy', () => {
   it('discrete: the entropy of the counts pooled over episodes (nats)', () => {
     // Pooled counts (2+2, 0+4) = (4, 4): uniform over two actions → log 2.
     const h = actionEntropy([
-      { kind: 'discrete', counts: [2, 0] },
-      { kind: 'discrete', counts: [2, 4] },
+      { kind: 'discrete', counts: [2, 0], dims: 1 },
+      { kind: 'discrete', counts: [2, 4], dims: 1 },
     ]);
     expect(h).toBeCloseTo(Math.log(2), 15);
     // One action only → 0; counts (1, 3): −(¼ log ¼ + ¾ log ¾).
-    expect(actionEntropy([{ kind: 'discrete', counts: [0, 5, 0] }])).toBe(0);
-    expect(actionEntropy([{ kind: 'discrete', counts: [1, 3] }])).toBeCloseTo(
+    expect(actionEntropy([{ kind: 'discrete', counts: [0, 5, 0], dims: 1 }])).toBe(0);
+    expect(actionEntropy([{ kind: 'discrete', counts: [1, 3], dims: 1 }])).toBeCloseTo(
       -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75)),
       15,
     );
     expect(actionEntropy([])).toBeNull();
-    expect(actionEntropy([{ kind: 'discrete', counts: [0, 0] }])).toBeNull();
+    expect(actionEntropy([{ kind: 'discrete', counts: [0, 0], dims: 1 }])).toBeNull();
+    // Records must share one shape.
+    expect(() =>
+      actionEntropy([
+        { kind: 'discrete', counts: [1, 2], dims: 1 },
+        { kind: 'discrete', counts: [1, 2, 3], dims: 1 },
+      ]),
+    ).toThrow(ValidationError);
   });
 
-  it('ActionTally bins Box actions into 10 equal bins over the bounds, clipping outside values', () => {
+  it('ActionCounter bins Box actions into 10 equal bins over the bounds, clipping outside values', () => {
     const space = new Box(-2, 2, [1]); // Pendulum's torque
-    const tally = new ActionTally(space);
+    const tally = new ActionCounter(space);
     // Bin width 0.4: −2 → 0, −1.9 → 0, −1.5 → 1, 0 → 5 (a lower edge belongs to its bin),
     // 1.99 → 9, 2 (the upper bound) → 9, −7 (clipped to −2) → 0, 9 (clipped to 2) → 9.
     for (const a of [-2, -1.9, -1.5, 0, 1.99, 2, -7, 9]) tally.add(Float32Array.of(a));
-    const s = tally.summary();
-    expect(s).toEqual({ kind: 'box', counts: [[3, 1, 0, 0, 0, 1, 0, 0, 0, 3]] });
+    const s = tally.counts();
+    expect(s).toEqual({ kind: 'box', counts: [3, 1, 0, 0, 0, 1, 0, 0, 0, 3], dims: 1 });
     // p = (3, 1, 1, 3)/8 → −2(⅜ log ⅜) − 2(⅛ log ⅛).
     const expected = -2 * (0.375 * Math.log(0.375)) - 2 * (0.125 * Math.log(0.125));
     expect(actionEntropy([s], space)).toBeCloseTo(expected, 14);
     tally.reset();
-    expect(tally.summary()).toEqual({ kind: 'box', counts: [new Array(ACTION_ENTROPY_BINS).fill(0)] });
+    expect(tally.counts()).toEqual({ kind: 'box', counts: new Array(ACTION_ENTROPY_BINS).fill(0), dims: 1 });
   });
 
   it('Box entropy is the mean over dimensions; uniform actions approach log 10', () => {
     const space = describeEnv('LunarLanderContinuous-v3').actionSpace;
-    const tally = new ActionTally(space);
+    const tally = new ActionCounter(space);
     const rng = new Generator(8);
     // Dimension 0 always 0.05 (one bin, entropy 0); dimension 1 uniform (entropy → log 10).
     const action = new Float32Array(2);
@@ -256,35 +263,47 @@ describe('action entropy', () => {
       action[1] = rng.uniform(-1, 1);
       tally.add(action);
     }
-    const h = actionEntropy([tally.summary()], space) as number;
+    const h = actionEntropy([tally.counts()], space) as number;
     expect(h).toBeGreaterThan(Math.log(10) / 2 - 0.002);
     expect(h).toBeLessThanOrEqual(Math.log(10) / 2);
   });
 
-  it('discrete tallies through computeMetrics, checked against the action space', () => {
+  it('discrete counts through computeMetrics, per episode or pooled, checked against the action space', () => {
     const space = describeEnv('CartPole-v1').actionSpace as Discrete;
-    const tally = new ActionTally(space);
+    const tally = new ActionCounter(space);
     const episodes: EpisodeResult[] = [];
     for (let e = 0; e < 3; e++) {
       tally.reset();
       for (let t = 0; t < 10; t++) tally.add(t < 5 + e ? 0 : 1);
-      episodes.push({ return: 10, length: 10, terminated: true, truncated: false, actions: tally.summary() });
+      episodes.push({ return: 10, length: 10, terminated: true, truncated: false, actions: tally.counts() });
     }
     // Pooled: action 0 taken 5 + 6 + 7 = 18 times, action 1 12 times.
     const m = computeMetrics(episodes, { ...FAST, envId: 'CartPole-v1' });
     expect(m.action_entropy).toBeCloseTo(-(0.6 * Math.log(0.6) + 0.4 * Math.log(0.4)), 14);
+    // The same counts summed over the run, as the episode runner keeps them.
+    const bare = episodes.map(({ actions: _, ...e }) => e);
+    const pooled = { kind: 'discrete' as const, counts: [18, 12], dims: 1 };
+    expect(computeMetrics(bare, { ...FAST, envId: 'CartPole-v1', actions: pooled }).action_entropy).toBe(
+      m.action_entropy,
+    );
+    expect(() => computeMetrics(episodes, { ...FAST, envId: 'CartPole-v1', actions: pooled })).toThrow(
+      ValidationError,
+    );
     expect(() => tally.add(2)).toThrow(ValidationError);
     // Three-action counts for a two-action space, a Box tally, and tallies on some episodes only.
-    const wrong = episodes.map((e) => ({ ...e, actions: { kind: 'discrete' as const, counts: [1, 2, 3] } }));
+    const wrong = episodes.map((e) => ({
+      ...e,
+      actions: { kind: 'discrete' as const, counts: [1, 2, 3], dims: 1 },
+    }));
     expect(() => computeMetrics(wrong, { ...FAST, envId: 'CartPole-v1' })).toThrow(ValidationError);
-    const boxy = episodes.map((e) => ({ ...e, actions: { kind: 'box' as const, counts: [[1]] } }));
+    const boxy = episodes.map((e) => ({ ...e, actions: { kind: 'box' as const, counts: [1], dims: 1 } }));
     expect(() => computeMetrics(boxy, { ...FAST, envId: 'CartPole-v1' })).toThrow(ValidationError);
     const partial = [episodes[0], { ...episodes[1], actions: undefined }];
     expect(() => computeMetrics(partial, { ...FAST, envId: 'CartPole-v1' })).toThrow(ValidationError);
   });
 
   it('an unbounded Box cannot be binned', () => {
-    expect(() => new ActionTally(new Box(Number.NEGATIVE_INFINITY, 1, [1]))).toThrow(ValidationError);
+    expect(() => new ActionCounter(new Box(Number.NEGATIVE_INFINITY, 1, [1]))).toThrow(ValidationError);
   });
 });
 
