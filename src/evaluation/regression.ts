@@ -482,7 +482,7 @@ export function pairEvidence(
       pDrop: upperTailP(-plain.statistic, Number.NaN),
       pGain: upperTailP(plain.statistic, Number.NaN),
       pNoninferiority,
-      dropUpperBound: -difference,
+      dropUpperBound: 0 - difference, // never −0
     };
   }
   let dropUpperBound = Number.NaN;
