@@ -547,7 +547,10 @@ export function scoreNash(
   const scored = relativeScores(x, floors);
 
   if (n === 1) {
-    const reason = 'no other agent was evaluated on these environments';
+    const reason =
+      excludedAgents.length === 0
+        ? 'no other agent was evaluated on these environments'
+        : `no other agent was evaluated on all these environments (not scored: ${excludedAgents.join(', ')})`;
     const perEnvironment: Record<string, NashScores> = {};
     for (const e of envs) perEnvironment[e] = neutralScores(candidate, reason);
     return {

@@ -380,6 +380,7 @@ describe('scoreNash: degenerate populations', () => {
     expect(r.game.excludedAgents).toEqual(['partial']);
     expect(r.game.agents).toEqual(['cand']);
     expect(r.overall.recommendation).toBe('accept');
+    expect(r.overall.details).toContain('not scored: partial');
     const r2 = scoreNash([agent('cand', [1, 2], 'candidate'), partial, agent('b', [3, 0])], 'cand', {
       environments: ['E1', 'E2'],
     });
