@@ -13,7 +13,7 @@ import { Piscina } from 'piscina';
 import type { Agent } from '../agents/types.js';
 import { writeSafetensors } from '../nn/safetensors.js';
 import type { EpisodeTask } from './episode-worker.js';
-import { mergeTallies, type RunEpisodesOptions, type RunEpisodesResult, runEpisodes } from './runner.js';
+import { mergeActionCounts, type RunEpisodesOptions, type RunEpisodesResult, runEpisodes } from './runner.js';
 
 export interface EpisodePoolOptions {
   /** Worker threads (default: available parallelism). 0 runs everything on the calling thread. */
@@ -103,7 +103,7 @@ export class EpisodePool {
     return {
       envId: options.envId,
       episodes: results.flatMap((r) => r.episodes),
-      actions: results.map((r) => r.actions).reduce(mergeTallies),
+      actions: results.map((r) => r.actions).reduce(mergeActionCounts),
       steps: results.reduce((a, r) => a + r.steps, 0),
       seconds: Number(process.hrtime.bigint() - t0) / 1e9,
     };

@@ -23,12 +23,10 @@ import { Box, type Env, type MakeOptions, make } from '../envs/index.js';
 import { describeEnv } from '../envs/registry.js';
 import { Generator, SeedSequence } from '../rng/index.js';
 import type { EnvCache } from './env-cache.js';
+import { ActionCounter, type ActionCounts } from './metrics.js';
 
 /** Spawn key of the per-episode action stream ("ACT" in ASCII). */
 export const ACTION_STREAM_KEY = 0x414354;
-
-/** Bins per Box action dimension of the action histogram (for the action-entropy metric). */
-export const BOX_ACTION_BINS = 10;
 
 export interface EpisodeRecord {
   /** Index of the episode in the requested schedule. */
@@ -40,18 +38,6 @@ export interface EpisodeRecord {
   truncated: boolean;
   /** The environment's success criterion for this episode. */
   success: boolean;
-}
-
-/**
- * Counts of the actions taken, for the action-entropy metric: per Discrete action, or per
- * (dimension, bin) of a Box action with BOX_ACTION_BINS equal bins over the bounds (values
- * outside the bounds fall in the edge bins).
- */
-export interface ActionTally {
-  kind: 'discrete' | 'box';
-  /** Discrete: n counts. Box: dims × BOX_ACTION_BINS counts, dimension-major. */
-  counts: number[];
-  dims: number;
 }
 
 export interface RunEpisodesOptions {
@@ -82,7 +68,8 @@ export interface RunEpisodesResult {
   envId: string;
   /** In the order of the requested episode indices. */
   episodes: EpisodeRecord[];
-  actions: ActionTally;
+  /** Counts of the actions taken over the run (for the action-entropy metric). */
+  actions: ActionCounts;
   steps: number;
   seconds: number;
 }
@@ -119,9 +106,7 @@ export function runEpisodes(agent: Agent, options: RunEpisodesOptions): RunEpiso
   const isBox = actionSpace instanceof Box;
   const actDim = isBox ? actionSpace.size : 1;
   const obsDim = envs[0].observationSpace.size;
-  const tally: ActionTally = isBox
-    ? { kind: 'box', counts: new Array(actDim * BOX_ACTION_BINS).fill(0), dims: actDim }
-    : { kind: 'discrete', counts: new Array((actionSpace as { n: number }).n).fill(0), dims: 1 };
+  const counter = new ActionCounter(actionSpace);
 
   // Per-copy state. Copy j plays quota[j] = indices j, j + numEnvs, … (fixed up front).
   const next = new Int32Array(numEnvs); // position in the copy's quota
@@ -182,11 +167,10 @@ export function runEpisodes(agent: Agent, options: RunEpisodesOptions): RunEpiso
         if (singleAction !== null) {
           for (let k = 0; k < actDim; k++) singleAction[k] = actBatch[r * actDim + k];
           action = singleAction;
-          tallyBox(tally, singleAction, actionSpace as Box);
         } else {
           action = actBatch[r];
-          tally.counts[action]++;
         }
+        counter.add(action);
         const res = envs[j].step(action);
         steps++;
         returns[j] += res.reward;
@@ -220,25 +204,14 @@ export function runEpisodes(agent: Agent, options: RunEpisodesOptions): RunEpiso
   return {
     envId: options.envId,
     episodes: records as EpisodeRecord[],
-    actions: tally,
+    actions: counter.counts(),
     steps,
     seconds: Number(process.hrtime.bigint() - t0) / 1e9,
   };
 }
 
-function tallyBox(tally: ActionTally, action: Float32Array, space: Box): void {
-  for (let k = 0; k < action.length; k++) {
-    const lo = space.low[k];
-    const hi = space.high[k];
-    let bin = Math.floor(((action[k] - lo) / (hi - lo)) * BOX_ACTION_BINS);
-    if (!(bin >= 0)) bin = 0;
-    if (bin >= BOX_ACTION_BINS) bin = BOX_ACTION_BINS - 1;
-    tally.counts[k * BOX_ACTION_BINS + bin]++;
-  }
-}
-
 /** Adds `b` into `a` (same kind and shape), for merging chunks. */
-export function mergeTallies(a: ActionTally, b: ActionTally): ActionTally {
+export function mergeActionCounts(a: ActionCounts, b: ActionCounts): ActionCounts {
   if (a.kind !== b.kind || a.counts.length !== b.counts.length)
     throw new Error('cannot merge different action tallies');
   return { kind: a.kind, dims: a.dims, counts: a.counts.map((c, i) => c + b.counts[i]) };
