@@ -401,8 +401,9 @@ export interface SequentialDesign {
   readonly plannedPower: number | null;
   /**
    * Information the group-sequential design needs for `power`, as a multiple of what the
-   * fixed-sample z-test needs (≥ 1; J&T §2.7's "inflation factor"); null without planning.
-   * Used to re-plan the cap from the variances seen at the first look.
+   * fixed-sample z-test needs (≥ 1; J&T §2.7's "inflation factor"); null without planning,
+   * or when the hard cap cannot reach the power. Used to re-plan the cap from the variances
+   * seen at the first look.
    */
   readonly inflation: number | null;
   /** Analysed looks keyed by cap and history of episode counts, shared by the design's tests. */
@@ -520,23 +521,9 @@ export function planSequentialDesign(options: SequentialDesignOptions): Sequenti
         plannedPower = powerOf(chosen, effect);
       }
     }
-    const capInfo = infoAt(caps[i]);
-    if (plannedPower >= power) {
-      inflation = capInfo / iFix;
-    } else {
-      // The hard cap cannot reach the power: find the effect it does detect with that
-      // power (power grows with the effect) to learn the design's inflation factor.
-      let lo = effect;
-      let hi = effect;
-      const b = chosen;
-      while (powerOf(b, hi) < power) hi *= 2;
-      for (let it = 0; it < 30 && hi - lo > 1e-4 * hi; it++) {
-        const mid = 0.5 * (lo + hi);
-        if (powerOf(b, mid) < power) lo = mid;
-        else hi = mid;
-      }
-      inflation = capInfo / fixedSampleInfo(hi, alpha, power);
-    }
+    // When even the hard cap falls short there is nothing to re-plan (re-planning only adds
+    // episodes, up to the hard cap), so the inflation factor is left null.
+    if (plannedPower >= power) inflation = infoAt(caps[i]) / iFix;
   }
   const last = chosen.looks[chosen.looks.length - 1];
   return {
