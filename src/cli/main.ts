@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { TarsError } from '../errors.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEnvs } from './commands/envs.js';
+import { registerTrain } from './commands/train.js';
 import { packageVersion } from './version.js';
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerEnvs(program);
   registerDemo(program);
+  registerTrain(program);
   return program;
 }
 

@@ -89,3 +89,51 @@ describe('demo rollouts', () => {
     expect(r.meanReturn).toBeGreaterThan(100);
   });
 });
+
+describe('tars-eval train', () => {
+  it('trains, writes safetensors weights and a JSON sidecar that load back into the same policy', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readSafetensors } = await import('../../src/nn/safetensors.js');
+    const { createAgent } = await import('../../src/agents/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'tars-train-'));
+    const out = join(dir, 'a2c.safetensors');
+    const io = capture();
+    const args = ['--agent', 'A2C', '--env', 'CartPole-v1', '--timesteps', '2000', '--seed', '4'];
+    const code = await main(['node', 'tars-eval', 'train', ...args, '--out', out, '--eval-episodes', '5']);
+    expect(code).toBe(0);
+    expect(io.out()).toMatch(/trained a2c on CartPole-v1: 2000 steps/);
+    const sidecar = JSON.parse(readFileSync(join(dir, 'a2c.json'), 'utf8'));
+    expect(sidecar).toMatchObject({
+      agent_type: 'a2c',
+      environment: 'CartPole-v1',
+      seed: 4,
+      total_timesteps: 2000,
+    });
+    expect(sidecar.evaluation.episodes).toBe(5);
+    const weights = readSafetensors(readFileSync(out));
+    expect([...weights.keys()]).toContain('action_net.weight');
+    const agent = createAgent('a2c', {}, weights, { envId: 'CartPole-v1' });
+    expect(agent.act(new Float32Array([0, 0, 0.05, 0]))).toBeTypeOf('number');
+  });
+
+  it('rejects bad hyperparameters naming the field', async () => {
+    const io = capture();
+    const code = await main([
+      'node',
+      'tars-eval',
+      'train',
+      '--agent',
+      'dqn',
+      '--env',
+      'CartPole-v1',
+      '--timesteps',
+      '10',
+      '--hyperparameters',
+      '{"clip_range": 0.2}',
+    ]);
+    expect(code).toBe(2);
+    expect(io.err()).toContain('hyperparameters.clip_range');
+  });
+});
