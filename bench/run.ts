@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- NAME ...] [--runs=N] [--seconds=S]`: runs the named benchmarks (all
- * when none is named). Each benchmark prints medians of several runs and ratios to its
- * reference figures; none fails on a number (the exit code is non-zero only for a usage error
+ * `npm run bench [-- NAME ... | all] [--runs=N] [--seconds=S] [--seeds=N]`: runs the named
+ * benchmarks (the quick ones when none is named; every one with `all`). Each benchmark
+ * prints medians of several runs and ratios to its reference figures; none fails on a number (the exit code is non-zero only for a usage error
  * or a crash). New benchmarks register themselves in BENCHES below.
  */
 export interface BenchRunOptions {
@@ -9,6 +9,8 @@ export interface BenchRunOptions {
   runs?: number;
   /** Target CPU seconds per run. */
   seconds?: number;
+  /** Seeds per learning benchmark (default 5). */
+  seeds?: number;
 }
 
 interface BenchEntry {
@@ -25,6 +27,22 @@ const BENCHES: Readonly<Record<string, BenchEntry>> = {
     description: 'regression verdicts: false-regression rate and power vs the best test, fixed and adaptive',
     run: async (o) => (await import('./regression.js')).run(o),
   },
+  'learn-ppo': {
+    description: 'PPO CartPole-v1 100k steps, RL Zoo hyperparameters: scores per seed, seconds, ratio to SB3',
+    run: async (o) => (await import('./learning.js')).runLearning('ppo', o),
+  },
+  'learn-a2c': {
+    description: 'A2C CartPole-v1 500k steps (n_envs 8): scores per seed, seconds',
+    run: async (o) => (await import('./learning.js')).runLearning('a2c', o),
+  },
+  'learn-dqn': {
+    description: 'DQN CartPole-v1 50k steps, RL Zoo hyperparameters: scores per seed, seconds, ratio to SB3',
+    run: async (o) => (await import('./learning.js')).runLearning('dqn', o),
+  },
+  'learn-ddpg': {
+    description: 'DDPG Pendulum-v1 20k steps, RL Zoo hyperparameters: scores per seed, seconds, ratio to SB3',
+    run: async (o) => (await import('./learning.js')).runLearning('ddpg', o),
+  },
   nn: {
     description: 'dense-network kernels GMAC/s (wasm SIMD vs TS reference), network step/predict/Adam µs',
     run: async (o) => (await import('./nn.js')).run(o),
@@ -33,22 +51,24 @@ const BENCHES: Readonly<Record<string, BenchEntry>> = {
 
 function usage(): string {
   const lines = Object.entries(BENCHES).map(([name, b]) => `  ${name.padEnd(10)} ${b.description}`);
-  return `usage: npm run bench [-- NAME ...] [--runs=N] [--seconds=S]\n\nbenchmarks:\n${lines.join('\n')}\n`;
+  return `usage: npm run bench [-- NAME ...] [--runs=N] [--seconds=S] [--seeds=N]\n\nbenchmarks:\n${lines.join('\n')}\n`;
 }
 
 function parseArgs(argv: readonly string[]): { names: string[]; options: BenchRunOptions } {
   const names: string[] = [];
   const options: BenchRunOptions = {};
   for (const arg of argv) {
-    const m = /^--(runs|seconds)=(.+)$/.exec(arg);
+    const m = /^--(runs|seconds|seeds)=(.+)$/.exec(arg);
     if (m !== null) {
       const v = Number(m[2]);
       if (!Number.isFinite(v) || v <= 0)
         throw new Error(`--${m[1]} must be a positive number, got '${m[2]}'`);
-      options[m[1] as 'runs' | 'seconds'] = v;
+      options[m[1] as 'runs' | 'seconds' | 'seeds'] = v;
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(usage());
       process.exit(0);
+    } else if (arg === 'all') {
+      names.push(...Object.keys(BENCHES));
     } else if (arg.startsWith('-')) {
       throw new Error(`unknown flag '${arg}'`);
     } else if (!(arg in BENCHES)) {
@@ -57,7 +77,10 @@ function parseArgs(argv: readonly string[]): { names: string[]; options: BenchRu
       names.push(arg);
     }
   }
-  return { names: names.length > 0 ? names : Object.keys(BENCHES), options };
+  // Without names: the quick benchmarks. The learning runs take minutes each (DDPG about
+  // twenty), so they run when named, or all of them with `all`.
+  const quick = Object.keys(BENCHES).filter((n) => !n.startsWith('learn-'));
+  return { names: names.length > 0 ? names : quick, options };
 }
 
 async function main(): Promise<void> {
