@@ -201,14 +201,14 @@ describe('policy checks, each alone', () => {
   });
 
   it('loss trend: only when training, above the tolerance', () => {
-    expect(detectRegression(rec(same, { loss_trend: 0.01 }), b).failed_checks).toEqual(['loss_trend']);
-    expect(detectRegression(rec(same, { loss_trend: 0.004 }), b).failed_checks).toEqual([]);
+    expect(detectRegression(rec(same, { loss_trend: 0.02 }), b).failed_checks).toEqual(['loss_trend']);
+    expect(detectRegression(rec(same, { loss_trend: 0.01 }), b).failed_checks).toEqual([]);
     expect(detectRegression(rec(same, { loss_trend: null }), b).failed_checks).toEqual([]);
     expect(
-      detectRegression(rec(same, { loss_trend: 0.01 }), b, { lossTrendTolerance: 0.02 }).failed_checks,
+      detectRegression(rec(same, { loss_trend: 0.02 }), b, { lossTrendTolerance: 0.03 }).failed_checks,
     ).toEqual([]);
-    expect(detectRegression(rec(same, { loss_trend: 0.01 }), b).details).toContain(
-      'loss trend +0.01 per update > 0.005',
+    expect(detectRegression(rec(same, { loss_trend: 0.02 }), b).details).toContain(
+      'loss trend +0.02 per update > 0.01',
     );
   });
 
