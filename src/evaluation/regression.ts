@@ -770,24 +770,37 @@ function buildReport(a: PairAnalysis, d: Decision, t: RegressionThresholds): Reg
   switch (verdict) {
     case 'regression':
       tail = `regression, severity ${severity}${shouldRollback ? ', roll back' : ''}`;
+      if (!p.failed.includes('reward_drop') && !d.noninferior && dropUpperPct !== null) {
+        // Say why a drop below the threshold counts: a threshold-sized one is not ruled out.
+        parts.push(
+          `a drop of ${pct(t.rewardDropPct)} or more is not ruled out (one-sided ${num((1 - t.alpha) * 100)}% ` +
+            `upper bound ${pct(dropUpperPct)})`,
+        );
+      }
       break;
     case 'improvement':
       tail = 'improvement';
       break;
     case 'no_regression':
-      tail =
-        `a drop of ${pct(t.rewardDropPct)} or more is ruled out (one-sided ${num((1 - t.alpha) * 100)}% upper bound of the drop ` +
-        `${pct(Math.max(0, dropUpperPct ?? 0))}, p = ${pv(d.pNoninferiority ?? 1)})` +
-        (d.dropRejected ? ', so the significant drop is smaller than the threshold' : '') +
-        ': no regression';
+      parts.push(
+        `a drop of ${pct(t.rewardDropPct)} or more is ruled out (one-sided ${num((1 - t.alpha) * 100)}% upper bound ` +
+          `of the drop ${pct(Math.max(0, dropUpperPct ?? 0))}, p = ${pv(d.pNoninferiority ?? 1)})` +
+          (d.dropRejected ? '; the drop is significant but smaller than that' : ''),
+      );
+      tail = 'no regression';
       break;
     default: {
-      tail = testable
-        ? `inconclusive: neither a drop nor a drop below ${pct(t.rewardDropPct)} is shown at alpha ${num(t.alpha)}`
-        : 'inconclusive';
-      const need = episodesNeeded(a, t);
-      if (testable && need !== null)
-        tail += `; about ${need} episodes per side would separate a ${pct(t.rewardDropPct)} drop from noise`;
+      tail = 'inconclusive';
+      if (testable) {
+        parts.push(
+          `no significant drop, and a drop of ${pct(t.rewardDropPct)} or more is not ruled out (one-sided ` +
+            `${num((1 - t.alpha) * 100)}% upper bound ${pct(Math.max(0, dropUpperPct ?? 0))})`,
+        );
+        const need = episodesNeeded(a, t);
+        if (need !== null) {
+          tail += `; about ${need} episodes per side would tell a ${pct(t.rewardDropPct)} drop from noise with 90% power`;
+        }
+      }
     }
   }
   const details = `${parts.join(', ')}: ${tail}.`;

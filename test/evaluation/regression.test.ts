@@ -144,8 +144,9 @@ describe('detectRegression: verdicts', () => {
     expect(r.severity).toBe('none');
     expect(r.confidence).toBeLessThan(0.95);
     expect(r.confidence).toBeCloseTo(1 - (r.metrics.welch_p_value ?? 1), 15);
+    expect(r.details).toContain('no significant drop, and a drop of 10.0% or more is not ruled out');
     expect(r.details).toMatch(
-      /inconclusive: .* about \d+ episodes per side would separate a 10\.0% drop from noise\.$/,
+      /: inconclusive; about \d+ episodes per side would tell a 10\.0% drop from noise with 90% power\.$/,
     );
   });
 
@@ -166,7 +167,7 @@ describe('detectRegression: verdicts', () => {
     const quiet = detectRegression(rec(c), b);
     expect(quiet.metrics.welch_p_value).toBeLessThan(1e-10);
     expect(quiet.verdict).toBe('no_regression');
-    expect(quiet.details).toContain('so the significant drop is smaller than the threshold');
+    expect(quiet.details).toContain('the drop is significant but smaller than that: no regression.');
     const failing = detectRegression(rec(c, { failure_rate: 0.3 }), b);
     expect(failing.verdict).toBe('regression');
     // m = 0.2 → low, raised to medium by the failed check; confidence ≈ 1 and |g| ≈ 2 keep it there.
@@ -236,6 +237,11 @@ describe('Holm across environments', () => {
     expect(p).toBeGreaterThan(0.025);
     expect(p).toBeLessThan(0.05);
     expect(alone.verdict).toBe('regression');
+    // An 8% drop: below the threshold, but a 10% one is not ruled out — the sentence says so.
+    expect(alone.failed_checks).toEqual([]);
+    expect(alone.details).toMatch(
+      /a drop of 10\.0% or more is not ruled out \(one-sided 95% upper bound 1\d\.\d%\): regression, severity low\.$/,
+    );
     const both = detectRegressions({
       acrobot: pair,
       cartpole: { current: summary(100, 500, 1), baseline: summary(100, 500, 1) },
