@@ -199,6 +199,8 @@ export class DqnLearner implements OffPolicyAlgorithm {
   readonly #replayRng: Generator;
   readonly #targetUpdateEvery: number;
   #calls = 0;
+  /** Per copy: whether this step's action is a random one (ε-greedy draw). */
+  readonly #explores: Uint8Array;
   // Minibatch buffers, reused by every gradient step.
   readonly #batch: number;
   readonly #idx: Int32Array;
@@ -207,7 +209,7 @@ export class DqnLearner implements OffPolicyAlgorithm {
   readonly #qTaken: Float32Array;
   readonly #gradTaken: Float32Array;
 
-  constructor(agent: DqnAgent, seed: number) {
+  constructor(agent: DqnAgent, seed: number, nEnvs = agent.hyperparameters.n_envs) {
     this.agent = agent;
     const hp = agent.hyperparameters;
     this.#hp = hp;
@@ -218,6 +220,7 @@ export class DqnLearner implements OffPolicyAlgorithm {
     this.optimizer = new Adam(agent.qNet.params(), { lr: scheduleValue(hp.learning_rate, 1) });
     // SB3 counts target updates in vectorised steps: each step is n_envs transitions.
     this.#targetUpdateEvery = Math.max(Math.floor(hp.target_update_interval / hp.n_envs), 1);
+    this.#explores = new Uint8Array(nEnvs);
     const b = hp.batch_size;
     this.#batch = b;
     this.#idx = new Int32Array(b);
@@ -243,10 +246,18 @@ export class DqnLearner implements OffPolicyAlgorithm {
       // Warm-up: the action space's uniform sample (SB3's `_sample_action`).
       for (let i = 0; i < nEnvs; i++) bufferActions[i] = rng.integers(n);
     } else {
-      const q = agent.qNet.predict(obs, nEnvs);
+      // ε-greedy: draw first and run the network only when some copy acts greedily
+      // (SB3's predict also draws before it evaluates the Q-network).
       const eps = agent.explorationRate;
+      let greedy = 0;
       for (let i = 0; i < nEnvs; i++) {
-        bufferActions[i] = rng.random() < eps ? rng.integers(n) : argmax(q, i * n, n);
+        const explore = rng.random() < eps;
+        this.#explores[i] = explore ? 1 : 0;
+        if (!explore) greedy++;
+      }
+      const q = greedy > 0 ? agent.qNet.predict(obs, nEnvs) : null;
+      for (let i = 0; i < nEnvs; i++) {
+        bufferActions[i] = this.#explores[i] === 1 ? rng.integers(n) : argmax(q!, i * n, n);
       }
     }
     for (let i = 0; i < nEnvs; i++) envActions[i] = start + bufferActions[i];
@@ -340,7 +351,7 @@ export function trainDqn(
     const spaces = { observationSpace: env.singleObservationSpace, actionSpace: env.singleActionSpace };
     checkSpaces(spaces, ` of ${options.envId}`);
     const agent = new DqnAgent(hyperparameters, spaces, { seed: options.seed, stateDict: initialState });
-    learner = new DqnLearner(agent, options.seed);
+    learner = new DqnLearner(agent, options.seed, env.numEnvs);
   } catch (err) {
     env.close();
     throw err;
