@@ -78,3 +78,10 @@ export class StateError extends Error {
     this.name = 'StateError';
   }
 }
+
+/** Work stopped on request (a job cancelled or handed back at shutdown); it may be retried. */
+export class CancelledError extends TarsError {
+  constructor(message = 'cancelled') {
+    super('unavailable', message, { cancelled: true });
+  }
+}

@@ -213,3 +213,215 @@ export const NashScores = Type.Object(
   { $id: 'NashScores' },
 );
 export type NashScores = Static<typeof NashScores>;
+
+/**
+ * A trained agent's weights: PyTorch-style named tensors as JSON (`{ name: { shape, data } }`,
+ * data nested arrays or `data_base64` little-endian float32), or a safetensors file as base64.
+ */
+export const AgentState = Type.Union(
+  [
+    Type.Object(
+      {
+        format: Type.Literal('safetensors'),
+        data_base64: Type.String({ description: 'the .safetensors file, base64-encoded' }),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Record(Type.String(), Type.Unknown(), {
+      description: 'JSON tensors: { name: { shape, data } | { shape, dtype, data_base64 } }',
+    }),
+  ],
+  { $id: 'AgentState', description: 'state dict in the Stable-Baselines3 MlpPolicy layout' },
+);
+export type AgentState = Static<typeof AgentState>;
+
+export const TrainingSpec = Type.Object(
+  {
+    total_timesteps: Type.Integer({
+      minimum: 1,
+      maximum: 10_000_000,
+      description: 'training budget in environment steps',
+    }),
+    seed: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, description: 'training seed (default 0)' }),
+    ),
+  },
+  { $id: 'TrainingSpec', additionalProperties: false },
+);
+export type TrainingSpec = Static<typeof TrainingSpec>;
+
+/** Another agent of the population for Nash scoring, given by its results per environment. */
+export const PopulationEntry = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 200 }),
+    agent_type: Type.String({ minLength: 1, maxLength: 20 }),
+    results: Type.Record(Type.String(), BaselineMetrics, { description: 'metrics per environment id' }),
+  },
+  { $id: 'PopulationEntry', additionalProperties: false },
+);
+export type PopulationEntry = Static<typeof PopulationEntry>;
+
+export const EvaluationRequest = Type.Object(
+  {
+    agent_type: Type.String({
+      description: 'dqn, a2c, ppo or ddpg (either case)',
+      minLength: 1,
+      maxLength: 20,
+    }),
+    hyperparameters: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'SB3-named hyperparameters; unknown names rejected',
+      }),
+    ),
+    agent_state: Type.Optional(AgentState),
+    training: Type.Optional(TrainingSpec),
+    environments: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+      minItems: 1,
+      maxItems: 16,
+      uniqueItems: true,
+      description: 'environment ids (see GET /v1/environments or `tars-eval envs`)',
+    }),
+    num_episodes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_000,
+        description: 'episodes per environment (default 100; 50 in quick mode)',
+      }),
+    ),
+    seed: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 2 ** 32 - 1,
+        description: 'episode i resets with seed + i (default 0)',
+      }),
+    ),
+    seeds: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 }), {
+        minItems: 1,
+        maxItems: 10_000,
+        description: 'explicit per-episode seeds (overrides seed; length = num_episodes)',
+      }),
+    ),
+    deterministic: Type.Optional(Type.Boolean({ description: 'greedy/mean actions (default true)' })),
+    quick_mode: Type.Optional(
+      Type.Boolean({ description: 'fewer episodes (EVAL_QUICK_MODE_EPISODES) and resamples' }),
+    ),
+    compare_to_baseline: Type.Optional(
+      Type.Boolean({ description: 'compare with the rank-1 baseline (default true)' }),
+    ),
+    detect_regressions: Type.Optional(
+      Type.Boolean({ description: 'run the regression detector (default true)' }),
+    ),
+    adaptive: Type.Optional(
+      Type.Object(
+        {
+          max_episodes: Type.Integer({
+            minimum: 10,
+            maximum: 10_000,
+            description: 'cap on episodes per environment',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description: 'play episodes in batches until the verdict is conclusive',
+        },
+      ),
+    ),
+    observation_noise: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 10, description: 'Gaussian observation noise sigma (0: none)' }),
+    ),
+    reward_delay: Type.Optional(
+      Type.Boolean({ description: 'delay rewards by 1–3 steps (flushed at episode end)' }),
+    ),
+    population: Type.Optional(
+      Type.Array(PopulationEntry, { maxItems: 64, description: 'other agents for Nash scoring' }),
+    ),
+  },
+  { $id: 'EvaluationRequest', additionalProperties: false },
+);
+export type EvaluationRequest = Static<typeof EvaluationRequest>;
+
+export const TrainingSummary = Type.Object(
+  {
+    total_timesteps: Type.Integer(),
+    seed: Type.Integer(),
+    episodes: Type.Integer(),
+    seconds: Type.Number(),
+    final_mean_return: Type.Union([Type.Number(), Type.Null()], {
+      description: 'mean return of the last 100 training episodes',
+    }),
+    learning_curve: Type.Array(
+      Type.Object({
+        timestep: Type.Integer(),
+        episode_return: Type.Number(),
+        episode_length: Type.Integer(),
+      }),
+      { description: 'finished training episodes (at most 1000, evenly thinned)' },
+    ),
+  },
+  { $id: 'TrainingSummary' },
+);
+export type TrainingSummary = Static<typeof TrainingSummary>;
+
+export const EnvironmentResult = Type.Object(
+  {
+    metrics: MetricsResult,
+    regression: Type.Union([RegressionReport, Type.Null()], {
+      description: 'null when no baseline was compared or detection was off',
+    }),
+    nash_scores: Type.Union([NashScores, Type.Null()]),
+    baseline: Type.Union(
+      [
+        Type.Object({
+          source: Type.String({ description: 'where the baseline came from (e.g. "store v3", "file")' }),
+          mean_reward: Type.Number(),
+          num_episodes: Type.Integer(),
+        }),
+        Type.Null(),
+      ],
+      { description: 'the baseline compared against' },
+    ),
+    adaptive: Type.Union(
+      [
+        Type.Object({
+          episodes_used: Type.Integer(),
+          looks: Type.Integer(),
+          cap: Type.Integer(),
+          decision: Verdict,
+        }),
+        Type.Null(),
+      ],
+      { description: 'the sequential test, when adaptive evaluation ran' },
+    ),
+    training: Type.Union([TrainingSummary, Type.Null()], {
+      description: 'the training run on this environment, when the request asked for one',
+    }),
+    seconds: Type.Number({ minimum: 0, description: 'wall time of this environment' }),
+  },
+  { $id: 'EnvironmentResult' },
+);
+export type EnvironmentResult = Static<typeof EnvironmentResult>;
+
+export const EvaluationResult = Type.Object(
+  {
+    agent_type: Type.String(),
+    environments: Type.Array(Type.String()),
+    num_episodes: Type.Integer(),
+    deterministic: Type.Boolean(),
+    results: Type.Record(Type.String(), EnvironmentResult, { description: 'keyed by environment id' }),
+    overall: Type.Object({
+      nash_scores: Type.Union([NashScores, Type.Null()]),
+      regression_detected: Type.Boolean(),
+      should_rollback: Type.Boolean(),
+      max_severity: Severity,
+      summary: Type.String({ description: 'one paragraph for a reviewer' }),
+    }),
+    timings: Type.Object({
+      total_seconds: Type.Number(),
+      training_seconds: Type.Number(),
+      evaluation_seconds: Type.Number(),
+    }),
+  },
+  { $id: 'EvaluationResult' },
+);
+export type EvaluationResult = Static<typeof EvaluationResult>;
