@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { TarsError } from '../errors.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEnvs } from './commands/envs.js';
+import { registerEvaluate } from './commands/evaluate.js';
 import { registerTrain } from './commands/train.js';
 import { packageVersion } from './version.js';
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerEnvs(program);
   registerDemo(program);
   registerTrain(program);
+  registerEvaluate(program);
   return program;
 }
 

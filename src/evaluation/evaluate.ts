@@ -158,6 +158,23 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
     );
   }
   const stateDict = req.agent_state === undefined ? undefined : parseAgentState(req.agent_state);
+  if (stateDict !== undefined) {
+    // Weights must fit every environment's spaces: fail before any episode is played.
+    for (const [i, envId] of req.environments.entries()) {
+      try {
+        createAgent(agentType, hyperparameters, stateDict, { envId });
+      } catch (err) {
+        if (err instanceof ValidationError) {
+          throw new ValidationError(`agent_state does not fit ${envId}: ${err.message}`, {
+            ...err.details,
+            field: 'agent_state',
+            environment: `environments[${i}]`,
+          });
+        }
+        throw err;
+      }
+    }
+  }
   const numEpisodes =
     req.num_episodes ??
     (req.quick_mode ? (options.quickModeEpisodes ?? 50) : (options.defaultEpisodes ?? 100));
@@ -361,6 +378,28 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
             },
       );
     }
+  }
+  // The baselines compared against are members of the population too.
+  for (const envId of envs) {
+    const b = baselines[envId];
+    if (b === null) continue;
+    const id = `baseline:${agentType}`;
+    const prev = others.get(id);
+    const returns = b.metrics.episode_returns;
+    others.set(id, {
+      id,
+      kind: 'baseline',
+      agent_type: agentType,
+      perEnvMeanReturn: { ...(prev?.perEnvMeanReturn ?? {}), [envId]: b.metrics.mean_reward },
+      perEnvReturns: {
+        ...(prev?.perEnvReturns ?? {}),
+        ...(Array.isArray(returns) && returns.length > 1 ? { [envId]: returns } : {}),
+      },
+      perEnvStdError: {
+        ...(prev?.perEnvStdError ?? {}),
+        [envId]: b.metrics.std_reward / Math.sqrt(Math.max(1, b.metrics.num_episodes)),
+      },
+    });
   }
   for (const p of req.population ?? []) {
     others.set(p.id, {

@@ -31,10 +31,9 @@
  *    mean replaced by the mean of a bootstrap resample of its raw returns (or a normal draw
  *    with its standard error) — on which the candidate falls in the same decision band
  *    (accept / review / reject, below) as on the observed scores. Seeded.
- * 6. recommendation: reject when the candidate's deviation exceeds `rejectDeviation`, or it
- *    is strictly dominated (another agent is better on every environment that separates the
- *    agents) with deviation above `acceptDeviation`; accept when its deviation is at most
- *    `acceptDeviation` and it is not dominated; review otherwise. An accept or reject that
+ * 6. recommendation: reject when the candidate's deviation exceeds `rejectDeviation`; accept
+ *    when its deviation is at most `acceptDeviation` and it is not strictly dominated (another
+ *    agent better on every environment that separates the agents); review otherwise. An accept or reject that
  *    holds in fewer than `minStability` of the perturbations becomes review, and so does an
  *    accept when the environments conflict above `maxConflict`.
  * 7. Per environment, the same scores are those of the one-environment game (its maxent
@@ -334,7 +333,9 @@ function beatenOn(x: readonly (readonly number[])[], e: number, c: number): bool
 }
 
 function band(deviation: number, dominated: boolean, t: NashThresholds): Band {
-  if (deviation > t.rejectDeviation || (dominated && deviation > t.acceptDeviation)) return 'reject';
+  // Dominance alone does not reject: a candidate slightly below the best agent on every
+  // environment is for a person to review; only a deviation beyond rejectDeviation rejects.
+  if (deviation > t.rejectDeviation) return 'reject';
   if (deviation <= t.acceptDeviation && !dominated) return 'accept';
   return 'review';
 }
