@@ -119,7 +119,7 @@ export function createA2cUpdate(agent: A2cAgent, rolloutSize: number): OnPolicyU
   const optimizer = hp.use_rms_prop
     ? new RMSprop(params, { lr: lr0, alpha: RMSPROP_ALPHA, eps: hp.rms_prop_eps, weightDecay: 0 })
     : new Adam(params, { lr: lr0, eps: ADAM_EPS });
-  policy.reserve(rolloutSize, hp.n_envs);
+  policy.reserveTraining(rolloutSize);
   const advantages = new Float64Array(rolloutSize);
   const dLogProb = new Float64Array(rolloutSize);
   const dValue = new Float64Array(rolloutSize);

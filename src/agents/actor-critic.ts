@@ -166,13 +166,17 @@ export class ActorCriticPolicy {
     this.logStd?.data.fill(0);
   }
 
-  /** Allocates training buffers for minibatches of up to `batch` rows and inference for `actBatch`. */
-  reserve(batch: number, actBatch: number): void {
+  /** Allocates now the training buffers for minibatches of up to `batch` rows. */
+  reserveTraining(batch: number): void {
     this.pi.reserve(batch);
     this.vf.reserve(batch);
-    this.pi.reserve(actBatch, true);
-    this.vf.reserve(actBatch, true);
     this.#ensureEval(batch);
+  }
+
+  /** Allocates now the inference buffers for acting on up to `batch` observations at once. */
+  reserveActing(batch: number): void {
+    this.pi.reserve(batch, true);
+    this.vf.reserve(batch, true);
   }
 
   #ensureEval(batch: number): void {

@@ -118,7 +118,7 @@ export function runOnPolicy<T extends ActorCriticAgentType>(
   const total = options.totalTimesteps;
   const progressEvery = options.progressEvery ?? DEFAULT_PROGRESS_EVERY;
   const rollout = new RolloutBuffer(nSteps, nEnvs, obsDim, actDim);
-  policy.reserve(rollout.size, nEnvs);
+  policy.reserveActing(nEnvs);
 
   // Per-step buffers, reused for the whole run.
   const lastObs = new Float32Array(nEnvs * obsDim);

@@ -143,7 +143,7 @@ export function createPpoUpdate(agent: PpoAgent, rolloutSize: number): OnPolicyU
   const params = policy.parameters;
   const optimizer = new Adam(params, { lr: scheduleValue(hp.learning_rate, 1), eps: ADAM_EPS });
   const batchSize = Math.min(hp.batch_size, rolloutSize);
-  policy.reserve(batchSize, hp.n_envs);
+  policy.reserveTraining(batchSize);
   // When one minibatch holds the whole rollout (RL Zoo's CartPole setting: 8 × 32 rows, batch
   // 256), SB3's permutation only reorders the rows of a mean, i.e. the summation order. The
   // rows are then used where the rollout stores them: no shuffle, no gather.
