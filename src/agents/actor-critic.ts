@@ -409,7 +409,7 @@ export class ActorCriticPolicy {
  * The Categorical quantities of a training minibatch in one pass per row (the separate
  * distributions.ts functions would each redo the log-sum-exp): with lp = log softmax(z),
  * writes lp into `z` in place, p = exp(lp) into `probs`, log π(a|s) = lp[a] and
- * H = −Σ p·lp. One exp per logit and one log per row.
+ * H = −Σ p·lp. One exp per logit but the largest, and one log, per row.
  */
 function categoricalEvaluate(
   z: Float64Array,
@@ -425,11 +425,12 @@ function categoricalEvaluate(
     if (!(Number.isInteger(a) && a >= 0 && a < n)) {
       throw new ValidationError(`action ${a} of row ${b} is not in [0, ${n})`, { field: 'actions' });
     }
-    let max = z[off];
-    for (let j = 1; j < n; j++) if (z[off + j] > max) max = z[off + j];
+    let argmax = 0;
+    for (let j = 1; j < n; j++) if (z[off + j] > z[off + argmax]) argmax = j;
+    const max = z[off + argmax];
     let sum = 0;
     for (let j = 0; j < n; j++) {
-      const e = Math.exp(z[off + j] - max);
+      const e = j === argmax ? 1 : Math.exp(z[off + j] - max); // exp(0) = 1 exactly
       probs[off + j] = e;
       sum += e;
     }
