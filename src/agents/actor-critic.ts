@@ -47,6 +47,7 @@ import type { StateDict } from '../nn/state-dict.js';
 import { Arena, type Param } from '../nn/tensor.js';
 import { type Generator, npRandom } from '../rng/index.js';
 import type { Activation, HyperparametersOf } from './hyperparameters.js';
+import { RowStreams } from './row-streams.js';
 import type { ActOptions, Agent, AgentSpaces } from './types.js';
 
 /** The action distribution's shape: Categorical over n actions, or a diagonal Gaussian of dim. */
@@ -524,6 +525,7 @@ export class ActorCriticAgent<T extends ActorCriticAgentType> implements Agent<T
   readonly #low: Float32Array | null;
   readonly #high: Float32Array | null;
   #raw = new Float64Array(0);
+  readonly #rowStreams = new RowStreams();
 
   constructor(
     agentType: T,
@@ -571,7 +573,10 @@ export class ActorCriticAgent<T extends ActorCriticAgentType> implements Agent<T
       });
     }
     const deterministic = options.deterministic ?? true;
-    const rng = options.rng ?? this.actionRng;
+    const rng =
+      options.rngs !== undefined
+        ? this.#rowStreams.reset(options.rngs, this.policy.action.kind === 'discrete' ? 1 : actDim)
+        : (options.rng ?? this.actionRng);
     if (this.policy.action.kind === 'discrete') {
       this.policy.actRaw(obs, batch, deterministic, rng, out);
       if (this.#discreteStart !== 0) for (let b = 0; b < batch; b++) out[b] += this.#discreteStart;
