@@ -27,6 +27,11 @@ const BENCHES: Readonly<Record<string, BenchEntry>> = {
     description: 'regression verdicts: false-regression rate and power vs the best test, fixed and adaptive',
     run: async (o) => (await import('./regression.js')).run(o),
   },
+  evaluate: {
+    description:
+      '100-episode deterministic CartPole-v1 evaluation of a trained PPO policy vs SB3 evaluate_policy',
+    run: async (o) => (await import('./evaluate.js')).run(o),
+  },
   'learn-ppo': {
     description: 'PPO CartPole-v1 100k steps, RL Zoo hyperparameters: scores per seed, seconds, ratio to SB3',
     run: async (o) => (await import('./learning.js')).runLearning('ppo', o),
