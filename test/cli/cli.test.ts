@@ -137,3 +137,54 @@ describe('tars-eval train', () => {
     expect(io.err()).toContain('hyperparameters.clip_range');
   });
 });
+
+describe('tars-eval evaluate', () => {
+  it('prints JSON, and exits 3 when a regression against the baseline calls for rollback', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { writeSafetensors } = await import('../../src/nn/safetensors.js');
+    const { createAgent } = await import('../../src/agents/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'tars-eval-'));
+    const state = join(dir, 'untrained.safetensors');
+    const agent = createAgent('ppo', {}, undefined, { envId: 'CartPole-v1' }, { seed: 2 });
+    writeFileSync(state, writeSafetensors(agent.stateDict()));
+    const args = [
+      '--agent',
+      'ppo',
+      '--state',
+      state,
+      '--env',
+      'CartPole-v1',
+      '--episodes',
+      '20',
+      '--threads',
+      '0',
+    ];
+
+    let io = capture();
+    expect(await main(['node', 'tars-eval', 'evaluate', ...args, '--json'])).toBe(0);
+    const doc = JSON.parse(io.out());
+    expect(doc.results['CartPole-v1'].metrics.num_episodes).toBe(20);
+    expect(doc.overall.should_rollback).toBe(false);
+    vi.restoreAllMocks();
+
+    const baseline = join(dir, 'baseline.json');
+    writeFileSync(
+      baseline,
+      JSON.stringify({ 'CartPole-v1': { num_episodes: 100, mean_reward: 490, std_reward: 15 } }),
+    );
+    io = capture();
+    process.exitCode = undefined;
+    expect(await main(['node', 'tars-eval', 'evaluate', ...args, '--baseline', baseline])).toBe(0);
+    expect(process.exitCode).toBe(3);
+    process.exitCode = undefined;
+    expect(io.out()).toMatch(/regression \((high|critical)\)/);
+    expect(io.out()).toMatch(/rollback recommended/);
+
+    writeFileSync(baseline, JSON.stringify({ 'CartPole-v1': { mean_reward: 'high' } }));
+    io = capture();
+    expect(await main(['node', 'tars-eval', 'evaluate', ...args, '--baseline', baseline])).toBe(2);
+    expect(io.err()).toMatch(/--baseline CartPole-v1/);
+  });
+});
