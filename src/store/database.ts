@@ -1,0 +1,124 @@
+/**
+ * One query API over two engines: PGlite (PostgreSQL compiled to WebAssembly, embedded, the
+ * default — the engine runs with no server) and node-postgres against a PostgreSQL server
+ * (when DATABASE_URL is set). Both sit behind drizzle, so every repository is written once
+ * against `Db` and runs unchanged on either.
+ */
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import pg from 'pg';
+import { UnavailableError } from '../errors.js';
+import { schema } from './schema.js';
+
+export type Schema = typeof schema;
+
+/** A drizzle database or transaction over the tars-eval schema; repositories take this. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface DatabaseConfig {
+  /** postgres://… — use a PostgreSQL server through a node-postgres pool */
+  databaseUrl?: string;
+  /** PGlite data directory (or `memory://` for a throw-away in-memory database) */
+  dataDir?: string;
+  /** node-postgres pool size (default 10) */
+  poolSize?: number;
+}
+
+export interface PingResult {
+  ok: boolean;
+  latency_ms: number;
+  error?: string;
+}
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Db;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** `SELECT 1` round trip, for /health. Never throws. */
+  ping(): Promise<PingResult>;
+  close(): Promise<void>;
+}
+
+/** The PGlite directory when no DATABASE_URL is given: `$TARS_DATA_DIR/pgdata`, default `./.tars/pgdata`. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.TARS_DATA_DIR ?? '.tars', 'pgdata');
+}
+
+/** Reads DATABASE_URL and TARS_DATA_DIR. */
+export function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  const url = env.DATABASE_URL?.trim();
+  return url ? { databaseUrl: url } : { dataDir: defaultDataDir(env) };
+}
+
+class DrizzleDatabase implements Database {
+  constructor(
+    readonly kind: 'pglite' | 'postgres',
+    readonly db: Db,
+    private readonly shutdown: () => Promise<void>,
+  ) {}
+
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(tx as unknown as Db));
+  }
+
+  async ping(): Promise<PingResult> {
+    const start = performance.now();
+    try {
+      await this.db.execute(sql`select 1`);
+      return { ok: true, latency_ms: performance.now() - start };
+    } catch (err) {
+      return { ok: false, latency_ms: performance.now() - start, error: (err as Error).message };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.shutdown();
+  }
+}
+
+/**
+ * Opens the database: a node-postgres pool when `databaseUrl` is set, otherwise PGlite in
+ * `dataDir` (default `defaultDataDir()`). Fails with UnavailableError when the server cannot
+ * be reached, so callers learn at start-up rather than at the first request.
+ */
+export async function openDatabase(config: DatabaseConfig = databaseConfigFromEnv()): Promise<Database> {
+  if (config.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize ?? 10 });
+    // An idle client losing its connection (server restart) must not crash the process.
+    pool.on('error', () => {});
+    try {
+      const client = await pool.connect();
+      client.release();
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw new UnavailableError(`cannot connect to PostgreSQL: ${(err as Error).message}`, undefined, {
+        cause: err,
+      });
+    }
+    const db = drizzleNodePg(pool, { schema }) as unknown as Db;
+    return new DrizzleDatabase('postgres', db, () => pool.end());
+  }
+  const dataDir = config.dataDir ?? defaultDataDir();
+  const client = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
+  try {
+    await client.waitReady;
+  } catch (err) {
+    throw new UnavailableError(`cannot open PGlite in ${dataDir}: ${(err as Error).message}`, undefined, {
+      cause: err,
+    });
+  }
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return new DrizzleDatabase('pglite', db, () => client.close());
+}
+
+/** Rows of a raw `db.execute(sql…)`: both drivers return `{ rows }`. */
+export async function queryRows<T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> {
+  const res = (await db.execute(query)) as unknown as { rows: T[] };
+  return res.rows;
+}
