@@ -16,6 +16,7 @@ import { describeEnv } from '../envs/registry.js';
 import { CancelledError, ValidationError } from '../errors.js';
 import { readSafetensors } from '../nn/safetensors.js';
 import { parseStateDictJson, type StateDict } from '../nn/state-dict.js';
+import type { EnvCache } from './env-cache.js';
 import { computeMetrics } from './metrics.js';
 import { type PopulationAgent, scoreNash } from './nash-scoring.js';
 import type { EpisodePool } from './parallel.js';
@@ -51,6 +52,8 @@ export interface EvaluateOptions {
   onProgress?: (fraction: number, message: string) => void;
   /** Worker-thread pool for large evaluations (default: everything on the calling thread). */
   pool?: EpisodePool;
+  /** Environment instances reused across evaluations on the calling thread (EVAL_ENV_CACHE_SIZE). */
+  envCache?: EnvCache;
   /** Regression thresholds (EVAL_FAILURE_RATE etc.). */
   thresholds?: Partial<RegressionThresholds>;
   /** Episodes when the request names none (EVAL_DEFAULT_EPISODES, 100). */
@@ -189,7 +192,15 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
   const resamples = options.resamples ?? (req.quick_mode ? 2000 : 10_000);
   const progress = options.onProgress ?? (() => {});
   const envs = req.environments;
-  const share = 1 / envs.length;
+  // Each environment reports its own fraction; the job's progress is their mean (the
+  // environments run concurrently: training on this thread, episodes on the pool).
+  const envProgress = new Float64Array(envs.length);
+  const report = (k: number, fraction: number, message: string): void => {
+    envProgress[k] = Math.max(envProgress[k], Math.min(1, fraction));
+    let sum = 0;
+    for (const f of envProgress) sum += f;
+    progress((0.99 * sum) / envs.length, message);
+  };
 
   let trainingSeconds = 0;
   let evaluationSeconds = 0;
@@ -197,17 +208,16 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
   const baselines: Record<string, BaselineRecord | null> = {};
   const losses: Record<string, LossRecord[] | undefined> = {};
 
-  for (const [k, envId] of envs.entries()) {
+  const evaluateEnvironment = async (envId: string, k: number): Promise<void> => {
     if (options.shouldStop?.()) throw new CancelledError('evaluation cancelled before it finished');
     const te = process.hrtime.bigint();
-    const base = k * share;
     // 1. The agent: loaded, trained, or trained from the loaded weights.
     let agent: Agent;
     let training: TrainingSummary | null = null;
     if (req.training !== undefined) {
       const seed = req.training.seed ?? 0;
       const budget = req.training.total_timesteps;
-      progress(base, `training ${agentType} on ${envId}`);
+      report(k, 0, `training ${agentType} on ${envId}`);
       const run = trainAgent(
         agentType,
         hyperparameters,
@@ -215,8 +225,7 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
           envId,
           totalTimesteps: budget,
           seed,
-          onProgress: (p) =>
-            progress(base + share * 0.7 * (p.timesteps / budget), `training ${agentType} on ${envId}`),
+          onProgress: (p) => report(k, 0.7 * (p.timesteps / budget), `training ${agentType} on ${envId}`),
           shouldStop: options.shouldStop,
         },
         stateDict,
@@ -229,7 +238,7 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
       agent = createAgent(agentType, hyperparameters, stateDict, { envId });
     }
     const evalShare = req.training !== undefined ? 0.3 : 1;
-    const evalBase = base + share * (1 - evalShare);
+    const evalBase = 1 - evalShare;
 
     // 2. The baseline (needed before playing for adaptive mode).
     const baseline = compare ? ((await options.baselineFor?.(agentType, envId)) ?? null) : null;
@@ -244,6 +253,7 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
       deterministic,
       observationNoise: req.observation_noise,
       rewardDelay: req.reward_delay,
+      envCache: options.envCache,
     };
     const tr = process.hrtime.bigint();
     let metrics: MetricsResult;
@@ -273,7 +283,7 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
         actions = actions === null ? r.actions : mergeActionCounts(actions, r.actions);
         played += next;
         step = test.update({ current: r.episodes.map((e) => e.return) });
-        progress(evalBase + share * evalShare * Math.min(1, played / step.cap), `evaluating ${envId}`);
+        report(k, evalBase + evalShare * Math.min(1, played / step.cap), `evaluating ${envId}`);
         next = step.next?.current ?? 0;
       }
       metrics = computeMetrics(episodes, {
@@ -301,8 +311,7 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
         agent,
         {
           ...runOptions,
-          onEpisode: (done, total) =>
-            progress(evalBase + share * evalShare * (done / total), `evaluating ${envId}`),
+          onEpisode: (done, total) => report(k, evalBase + evalShare * (done / total), `evaluating ${envId}`),
         },
         numEpisodes * spec.maxEpisodeSteps,
       ) ??
@@ -310,7 +319,7 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
           ...runOptions,
           onEpisode: (done, total) => {
             if (done % 10 === 0 || done === total)
-              progress(evalBase + share * evalShare * (done / total), `evaluating ${envId}`);
+              report(k, evalBase + evalShare * (done / total), `evaluating ${envId}`);
           },
         }));
       metrics = computeMetrics(r.episodes, {
@@ -338,7 +347,8 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
       training,
       seconds: Number(process.hrtime.bigint() - te) / 1e9,
     };
-  }
+  };
+  await Promise.all(envs.map((envId, k) => evaluateEnvironment(envId, k)));
 
   // 4. Regression verdicts, Holm-corrected across the environments compared at fixed n.
   if (detect) {

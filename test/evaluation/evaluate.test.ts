@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAgent } from '../../src/agents/index.js';
 import { ValidationError } from '../../src/errors.js';
 import { evaluate } from '../../src/evaluation/evaluate.js';
+import { EpisodePool } from '../../src/evaluation/parallel.js';
 import { writeSafetensors } from '../../src/nn/safetensors.js';
 import { stateDictToJson } from '../../src/nn/state-dict.js';
 
@@ -72,6 +73,29 @@ describe('evaluate()', () => {
     expect(r.training?.learning_curve.length).toBeGreaterThan(10);
     expect(r.metrics.mean_loss).not.toBeNull();
     expect(result.timings.training_seconds).toBeGreaterThan(0);
+  });
+
+  it('gives the same results with environments and episode chunks on worker threads', async () => {
+    const request = {
+      agent_type: 'a2c',
+      training: { total_timesteps: 1500, seed: 2 },
+      environments: ['CartPole-v1', 'Acrobot-v1'],
+      num_episodes: 12,
+      deterministic: false,
+    };
+    const pool = new EpisodePool({ threads: 2, chunkSize: 5, minStepsForThreads: 0 });
+    const progress: number[] = [];
+    try {
+      const threaded = await evaluate(request, { resamples: 200, pool, onProgress: (f) => progress.push(f) });
+      const local = await evaluate(request, { resamples: 200 });
+      for (const env of request.environments) {
+        expect(threaded.results[env].metrics).toEqual(local.results[env].metrics);
+      }
+      expect(progress.at(-1)).toBe(1);
+      expect(Math.max(...progress.slice(0, -1))).toBeLessThan(1);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('stops adaptively once the verdict is conclusive', async () => {
