@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { AGENT_TYPES } from '../../agents/index.js';
+import { loadConfig, regressionThresholds } from '../../config.js';
 import { ValidationError } from '../../errors.js';
 import { type BaselineRecord, evaluate } from '../../evaluation/evaluate.js';
 import { EpisodePool } from '../../evaluation/parallel.js';
@@ -182,11 +183,19 @@ export function registerEvaluate(program: Command): void {
           ? new SingleBar({ format: 'evaluate |{bar}| {percentage}% | {phase}', hideCursor: true })
           : null;
       bar?.start(100, 0, { phase: 'starting' });
-      const pool = new EpisodePool(opts.threads === undefined ? {} : { threads: opts.threads });
+      const config = loadConfig();
+      const pool = new EpisodePool({
+        threads: opts.threads ?? config.evaluation.threads,
+        envCacheSize: config.evaluation.envCacheSize,
+      });
       let result: EvaluationResult;
       try {
         result = await evaluate(request, {
           pool,
+          thresholds: regressionThresholds(config),
+          defaultEpisodes: config.evaluation.defaultEpisodes,
+          quickModeEpisodes: config.evaluation.quickModeEpisodes,
+          lossTrendWindow: config.evaluation.lossTrendWindow,
           onProgress: (f, phase) => bar?.update(Math.round(100 * f), { phase }),
           baselineFor: (_type, env): BaselineRecord | null =>
             baselines?.[env] === undefined
