@@ -1,0 +1,77 @@
+import { getTableColumns, getTableName, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/store/database.js';
+import { appliedMigrations, loadMigrations, migrateDown, migrateUp } from '../../src/store/migrate.js';
+import { schema } from '../../src/store/schema.js';
+import { backends, type TestDatabase } from './backends.js';
+
+const TABLES = Object.values(schema).map((t) => getTableName(t));
+
+describe.each(backends)('migrations on $name', (backend) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await backend.open({ migrate: false });
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  const tables = async () =>
+    (
+      await queryRows<{ table_name: string }>(
+        t.database.db,
+        sql`select table_name from information_schema.tables where table_schema = current_schema()`,
+      )
+    )
+      .map((r) => r.table_name)
+      .filter((n) => n !== 'tars_migrations')
+      .sort();
+
+  it('up, up again (no-op), down, up: idempotent and reversible', async () => {
+    const ids = loadMigrations().map((m) => m.id);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(await migrateUp(t.database.db)).toEqual(ids);
+    expect(await tables()).toEqual([...TABLES].sort());
+    expect(await migrateUp(t.database.db)).toEqual([]);
+    expect(await migrateDown(t.database.db, { steps: Number.POSITIVE_INFINITY })).toEqual([...ids].reverse());
+    expect(await tables()).toEqual([]);
+    expect(await appliedMigrations(t.database.db)).toEqual([]);
+    expect(await migrateDown(t.database.db)).toEqual([]);
+    expect(await migrateUp(t.database.db)).toEqual(ids);
+    expect(await appliedMigrations(t.database.db)).toEqual(ids);
+  });
+
+  it('the SQL migrations create exactly the columns the drizzle schema declares', async () => {
+    for (const table of Object.values(schema)) {
+      const name = getTableName(table);
+      const cols = await queryRows<{ column_name: string; is_nullable: string }>(
+        t.database.db,
+        sql`select column_name, is_nullable from information_schema.columns
+            where table_schema = current_schema() and table_name = ${name}`,
+      );
+      const declared = Object.values(getTableColumns(table));
+      expect(cols.map((c) => c.column_name).sort(), name).toEqual(declared.map((c) => c.name).sort());
+      for (const c of declared) {
+        const db = cols.find((x) => x.column_name === c.name);
+        expect(db?.is_nullable === 'NO', `${name}.${c.name} not null`).toBe(c.notNull);
+      }
+    }
+  });
+
+  it('ping reports a latency', async () => {
+    const p = await t.database.ping();
+    expect(p.ok).toBe(true);
+    expect(p.latency_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a transaction that throws leaves nothing behind', async () => {
+    await expect(
+      t.database.transaction(async (tx) => {
+        await tx.execute(sql`insert into audit_log (action, entity) values ('x', 'tx-test')`);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const rows = await queryRows(t.database.db, sql`select 1 from audit_log where entity = 'tx-test'`);
+    expect(rows).toHaveLength(0);
+  });
+});
