@@ -75,3 +75,35 @@ describe.each(backends)('migrations on $name', (backend) => {
     expect(rows).toHaveLength(0);
   });
 });
+
+describe('PGlite on disk', () => {
+  it('keeps data across a close and reopen (a pending job survives a restart)', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openDatabase, defaultDataDir, databaseConfigFromEnv } = await import(
+      '../../src/store/database.js'
+    );
+    const { createJob, getJob } = await import('../../src/store/jobs.js');
+    expect(defaultDataDir({})).toBe(join('.tars', 'pgdata'));
+    expect(defaultDataDir({ TARS_DATA_DIR: '/var/lib/tars' })).toBe(join('/var/lib/tars', 'pgdata'));
+    expect(databaseConfigFromEnv({ DATABASE_URL: 'postgres://h/db' })).toEqual({
+      databaseUrl: 'postgres://h/db',
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'tars-pglite-'));
+    try {
+      const first = await openDatabase({ dataDir: dir });
+      await migrateUp(first.db);
+      const { job } = await createJob(first.db, {
+        request: { agent_type: 'dqn', environments: ['CartPole-v1'] } as never,
+      });
+      await first.close();
+      const second = await openDatabase({ dataDir: dir });
+      expect(await migrateUp(second.db)).toEqual([]);
+      expect((await getJob(second.db, job.id))?.status).toBe('pending');
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
