@@ -1,0 +1,146 @@
+/** GET /v1/baselines/{agent_type} (rank 1 + history) and POST /v1/baselines (insert, re-rank). */
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import { parseAgentType } from '../../agents/index.js';
+import { describeEnv } from '../../envs/registry.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
+import {
+  type Baseline as BaselineRow,
+  getBaselineHistory,
+  getBestBaseline,
+  getJob,
+  insertBaseline,
+} from '../../store/index.js';
+import { type ApiContext, requireDatabase } from '../context.js';
+import { rateLimitClasses } from '../plugins/rate-limit.js';
+import {
+  type Baseline,
+  BaselineInserted,
+  BaselineParams,
+  BaselineQuery,
+  BaselineView,
+  ErrorEnvelope,
+  NewBaseline,
+} from '../schemas.js';
+
+export function baselineView(row: BaselineRow): Baseline {
+  return {
+    id: row.id,
+    agent_type: row.agent_type,
+    environment: row.environment,
+    version: row.version,
+    rank: row.rank,
+    metrics: row.metrics,
+    hyperparameters: row.hyperparameters,
+    source_job_id: row.source_job_id,
+    created_by: row.created_by,
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+function checkEnvironment(envId: string, field: string): void {
+  try {
+    describeEnv(envId);
+  } catch (err) {
+    throw new ValidationError(`${field}: ${(err as Error).message}`, { field });
+  }
+}
+
+export async function baselineRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const limit = rateLimitClasses(ctx.config).public;
+
+  app.get<{ Params: Static<typeof BaselineParams>; Querystring: Static<typeof BaselineQuery> }>(
+    '/v1/baselines/:agent_type',
+    {
+      onRequest: app.requireRole('viewer'),
+      config: { rateLimit: limit },
+      schema: {
+        tags: ['baselines'],
+        summary: 'The rank-1 baseline of an agent type on an environment, with the top_n history',
+        security: [{ bearerAuth: [] }],
+        params: BaselineParams,
+        querystring: BaselineQuery,
+        response: {
+          200: BaselineView,
+          400: ErrorEnvelope,
+          401: ErrorEnvelope,
+          403: ErrorEnvelope,
+          404: ErrorEnvelope,
+        },
+      },
+    },
+    async (request) => {
+      const db = requireDatabase(ctx).db;
+      const agentType = parseAgentType(request.params.agent_type);
+      const { environment } = request.query;
+      checkEnvironment(environment, 'environment');
+      const best = await getBestBaseline(db, agentType, environment);
+      if (best === null) {
+        throw new NotFoundError(`no baseline for ${agentType} on ${environment}`, {
+          agent_type: agentType,
+          environment,
+        });
+      }
+      const history = await getBaselineHistory(db, agentType, environment, request.query.top_n ?? 10);
+      return {
+        agent_type: agentType,
+        environment,
+        best: baselineView(best),
+        history: history.map(baselineView),
+      };
+    },
+  );
+
+  app.post<{ Body: NewBaseline }>(
+    '/v1/baselines',
+    {
+      onRequest: app.requireRole('admin'),
+      config: { rateLimit: limit },
+      schema: {
+        tags: ['baselines'],
+        summary: 'Insert a baseline record; it is versioned, ranked, and audited',
+        description:
+          'The new record becomes rank 1 only when the lower bound of its mean-reward CI (or, without a CI, ' +
+          'its mean) exceeds the current best mean; otherwise it takes its rank by mean reward.',
+        security: [{ bearerAuth: [] }],
+        body: NewBaseline,
+        response: {
+          201: BaselineInserted,
+          400: ErrorEnvelope,
+          401: ErrorEnvelope,
+          403: ErrorEnvelope,
+          429: ErrorEnvelope,
+        },
+      },
+    },
+    async (request, reply) => {
+      const db = requireDatabase(ctx).db;
+      const body = request.body;
+      const agentType = parseAgentType(body.agent_type);
+      checkEnvironment(body.environment, 'environment');
+      if (body.source_job_id !== undefined && (await getJob(db, body.source_job_id)) === null) {
+        throw new ValidationError(`source_job_id ${body.source_job_id} is not a known job`, {
+          field: 'source_job_id',
+        });
+      }
+      const inserted = await insertBaseline(
+        db,
+        {
+          agent_type: agentType,
+          environment: body.environment,
+          metrics: body.metrics,
+          hyperparameters: body.hyperparameters,
+          source_job_id: body.source_job_id ?? null,
+          created_by: request.user.sub,
+        },
+        request.user.username,
+      );
+      return reply.code(201).send({
+        baseline: baselineView(inserted.baseline),
+        rank: inserted.rank,
+        version: inserted.version,
+        is_new_best: inserted.is_new_best,
+      });
+    },
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * GET /health: PostgreSQL and Redis round trips with their latencies.
+ * healthy — everything configured answers; degraded — Redis is configured but down while the
+ * embedded queue still serves (rate limits fall back to letting requests through);
+ * unhealthy (503) — the database is down, or Redis is down while jobs travel through it.
+ */
+import { performance } from 'node:perf_hooks';
+import type { FastifyInstance } from 'fastify';
+import { packageVersion } from '../../cli/version.js';
+import type { ApiContext } from '../context.js';
+import { rateLimitClasses } from '../plugins/rate-limit.js';
+import { ErrorEnvelope, Health } from '../schemas.js';
+
+type Check = Health['checks']['postgres'];
+
+const REDIS_TIMEOUT_MS = 1000;
+
+async function redisCheck(ctx: ApiContext): Promise<Check> {
+  if (ctx.config.redisUrl === null || ctx.redis === null)
+    return { status: 'not_configured', latency_ms: null };
+  const start = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      ctx.redis.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${REDIS_TIMEOUT_MS} ms`)),
+          REDIS_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return { status: 'up', latency_ms: performance.now() - start };
+  } catch (err) {
+    return { status: 'down', latency_ms: performance.now() - start, error: (err as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function postgresCheck(ctx: ApiContext): Promise<Check> {
+  if (ctx.database === null) return { status: 'not_configured', latency_ms: null };
+  const ping = await ctx.database.ping();
+  return ping.ok
+    ? { status: 'up', latency_ms: ping.latency_ms }
+    : { status: 'down', latency_ms: ping.latency_ms, error: ping.error };
+}
+
+export async function healthRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const version = packageVersion();
+  app.get(
+    '/health',
+    {
+      config: { rateLimit: rateLimitClasses(ctx.config).public },
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness and dependency checks',
+        response: { 200: Health, 503: Health, 429: ErrorEnvelope },
+      },
+    },
+    async (_request, reply) => {
+      const [postgres, redis] = await Promise.all([postgresCheck(ctx), redisCheck(ctx)]);
+      const queue = ctx.queue?.mode ?? 'embedded';
+      let status: Health['status'] = 'healthy';
+      if (postgres.status !== 'up') status = 'unhealthy';
+      else if (redis.status === 'down') status = queue === 'bullmq' ? 'unhealthy' : 'degraded';
+      const body: Health = {
+        status,
+        version,
+        uptime_seconds: (Date.now() - ctx.startedAt) / 1000,
+        queue,
+        checks: { postgres, redis },
+      };
+      return reply.code(status === 'unhealthy' ? 503 : 200).send(body);
+    },
+  );
+}

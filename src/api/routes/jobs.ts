@@ -1,0 +1,118 @@
+/** POST /v1/evaluate (submit; optionally wait) and GET /v1/jobs/{job_id}. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import { NotFoundError } from '../../errors.js';
+import { EvaluationRequest } from '../../evaluation/schemas.js';
+import { createJob, type EvaluationJob, getJob } from '../../store/index.js';
+import { type ApiContext, requireDatabase } from '../context.js';
+import { rateLimitClasses } from '../plugins/rate-limit.js';
+import { ErrorEnvelope, EvaluateHeaders, EvaluateQuery, Job, JobParams } from '../schemas.js';
+import { checkEvaluationRequest } from '../validate-request.js';
+
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+/** The stored job as the API shows it. */
+export function jobView(job: EvaluationJob): Job {
+  return {
+    job_id: job.id,
+    status: job.status,
+    progress: job.progress,
+    agent_type: job.request.agent_type,
+    environments: job.request.environments,
+    attempts: job.attempts,
+    trial_id: job.trial_id,
+    created_at: job.created_at.toISOString(),
+    started_at: iso(job.started_at),
+    finished_at: iso(job.finished_at),
+    result: job.status === 'completed' ? job.result : null,
+    error:
+      job.error === null
+        ? null
+        : { error: job.error.error, message: job.error.message, details: job.error.details },
+  };
+}
+
+const DEFAULT_WAIT_SECONDS = 30;
+const done = (job: EvaluationJob) => job.status === 'completed' || job.status === 'failed';
+
+export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const limits = rateLimitClasses(ctx.config);
+
+  app.post<{
+    Body: EvaluationRequest;
+    Querystring: Static<typeof EvaluateQuery>;
+    Headers: Static<typeof EvaluateHeaders>;
+  }>(
+    '/v1/evaluate',
+    {
+      onRequest: app.requireRole('developer'),
+      config: { rateLimit: limits.evaluate },
+      schema: {
+        tags: ['evaluation'],
+        summary: 'Submit an evaluation; 202 with the job, or 200 with the finished job when wait=true',
+        security: [{ bearerAuth: [] }],
+        headers: EvaluateHeaders,
+        querystring: EvaluateQuery,
+        body: EvaluationRequest,
+        response: {
+          200: Job,
+          202: Job,
+          400: ErrorEnvelope,
+          401: ErrorEnvelope,
+          403: ErrorEnvelope,
+          413: ErrorEnvelope,
+          429: ErrorEnvelope,
+          503: ErrorEnvelope,
+        },
+      },
+    },
+    async (request, reply) => {
+      const db = requireDatabase(ctx).db;
+      const agentType = checkEvaluationRequest(request.body, ctx.config);
+      const { job, created } = await createJob(db, {
+        request: { ...request.body, agent_type: agentType },
+        submitter: request.user.sub,
+        idempotency_key: request.headers['idempotency-key'] ?? null,
+      });
+      if (created && ctx.queue !== null) await ctx.queue.enqueue(job.id);
+      reply.header('location', `/v1/jobs/${job.id}`);
+      let current = job;
+      if (request.query.wait === true && !done(current)) {
+        const deadline = Date.now() + 1000 * (request.query.timeout ?? DEFAULT_WAIT_SECONDS);
+        while (!done(current) && Date.now() < deadline) {
+          await sleep(Math.min(ctx.waitPollMs, Math.max(1, deadline - Date.now())));
+          current = (await getJob(db, job.id)) ?? current;
+        }
+      }
+      return reply.code(done(current) ? 200 : 202).send(jobView(current));
+    },
+  );
+
+  app.get<{ Params: Static<typeof JobParams> }>(
+    '/v1/jobs/:job_id',
+    {
+      onRequest: app.requireRole('viewer'),
+      config: { rateLimit: limits.public },
+      schema: {
+        tags: ['evaluation'],
+        summary: 'Status, progress, result or error of a job',
+        security: [{ bearerAuth: [] }],
+        params: JobParams,
+        response: {
+          200: Job,
+          400: ErrorEnvelope,
+          401: ErrorEnvelope,
+          403: ErrorEnvelope,
+          404: ErrorEnvelope,
+        },
+      },
+    },
+    async (request) => {
+      const job = await getJob(requireDatabase(ctx).db, request.params.job_id);
+      if (job === null)
+        throw new NotFoundError(`job ${request.params.job_id} not found`, { job_id: request.params.job_id });
+      return jobView(job);
+    },
+  );
+}

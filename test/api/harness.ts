@@ -1,0 +1,89 @@
+/**
+ * A server over a real database (PGlite in memory, or a fresh PostgreSQL database), with one
+ * user per role, and a small in-process worker that runs the real `evaluate()` on enqueued
+ * jobs and completes them through the store.
+ */
+import type { FastifyInstance } from 'fastify';
+import { createServer, type ServerDeps } from '../../src/api/index.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { evaluate } from '../../src/evaluation/evaluate.js';
+import { completeJob, createUser, getJob } from '../../src/store/index.js';
+import type { Backend, TestDatabase } from '../store/backends.js';
+
+export const PASSWORD = 'correct horse battery';
+export const SECRET = 's'.repeat(48);
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: SECRET,
+    RATE_LIMIT_PUBLIC: '10000',
+    RATE_LIMIT_AUTH: '10000',
+    RATE_LIMIT_EVALUATE: '10000',
+    ...env,
+  });
+}
+
+export interface Harness {
+  app: FastifyInstance;
+  tdb: TestDatabase;
+  enqueued: string[];
+  login(username: string): Promise<{ access_token: string; refresh_token: string }>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  backend: Backend,
+  options: { env?: Record<string, string>; deps?: ServerDeps; runJobs?: boolean } = {},
+): Promise<Harness> {
+  const tdb = await backend.open();
+  const db = tdb.database.db;
+  for (const role of ['viewer', 'developer', 'admin'] as const) {
+    await createUser(db, { username: role, password: PASSWORD, role });
+  }
+  const enqueued: string[] = [];
+  const running: Promise<unknown>[] = [];
+  const app = await createServer(testConfig(options.env), {
+    database: tdb.database,
+    logger: false,
+    waitPollMs: 20,
+    queue: {
+      mode: 'embedded',
+      enqueue(id) {
+        enqueued.push(id);
+        if (!options.runJobs) return;
+        running.push(
+          (async () => {
+            const job = await getJob(db, id);
+            if (job === null) return;
+            const result = await evaluate(job.request, { resamples: 200 });
+            await completeJob(db, id, result);
+          })(),
+        );
+      },
+    },
+    ...options.deps,
+  });
+  await app.ready();
+  return {
+    app,
+    tdb,
+    enqueued,
+    async login(username) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { username, password: PASSWORD },
+      });
+      if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.statusCode} ${res.body}`);
+      return res.json();
+    },
+    async close() {
+      await Promise.allSettled(running);
+      await app.close();
+      await tdb.dispose();
+    },
+  };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
