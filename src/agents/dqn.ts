@@ -160,8 +160,10 @@ export class DqnAgent implements Agent<'dqn'> {
     const n = this.nActions;
     const q = this.qNet.predict(obs, batch);
     const stochastic = options.deterministic === false;
-    const rng = options.rng ?? this.#rng;
+    const shared = options.rng ?? this.#rng;
     for (let b = 0; b < batch; b++) {
+      // Row b draws from its own stream when per-row generators are given (batch-invariant evaluation).
+      const rng = options.rngs?.[b] ?? shared;
       if (stochastic && rng.random() < this.explorationRate) out[b] = this.actionStart + rng.integers(n);
       else out[b] = this.actionStart + argmax(q, b * n, n);
     }

@@ -31,7 +31,10 @@ import type { StateDict } from '../nn/state-dict.js';
 import type { Param } from '../nn/tensor.js';
 import { Generator } from '../rng/index.js';
 import { ReplayBuffer } from './buffers.js';
+import { checkTrainOptions } from './train-options.js';
 import type { LearningCurvePoint, LossRecord, TrainOptions, TrainProgress } from './types.js';
+
+export { checkTrainOptions };
 
 /** Indices of the child streams spawned from a training seed (see the header). */
 export const STREAM = { init: 0, act: 1, explore: 2, replay: 3 } as const;
@@ -129,27 +132,6 @@ export interface OffPolicyRun {
   seconds: number;
   learningCurve: LearningCurvePoint[];
   losses: LossRecord[];
-}
-
-/** Throws a ValidationError naming the field for an invalid budget, seed or progress interval. */
-export function checkTrainOptions(options: TrainOptions): void {
-  if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
-    throw new ValidationError(`seed must be a non-negative integer, got ${options.seed}`, { field: 'seed' });
-  }
-  const t = options.totalTimesteps;
-  if (!Number.isSafeInteger(t) || t < 1) {
-    throw new ValidationError(`totalTimesteps must be a positive integer, got ${t}`, {
-      field: 'total_timesteps',
-    });
-  }
-  if (
-    options.progressEvery !== undefined &&
-    !(Number.isSafeInteger(options.progressEvery) && options.progressEvery > 0)
-  ) {
-    throw new ValidationError(`progressEvery must be a positive integer, got ${options.progressEvery}`, {
-      field: 'progressEvery',
-    });
-  }
 }
 
 /** How many episode returns the progress report averages (SB3's ep_info_buffer length). */

@@ -25,7 +25,10 @@ import type { ActorCriticAgent, ActorCriticAgentType, ActorCriticPolicy } from '
 import { clipActions } from './actor-critic.js';
 import { RolloutBuffer } from './buffers.js';
 import type { HyperparametersOf } from './hyperparameters.js';
+import { checkTrainOptions } from './train-options.js';
 import type { AgentSpaces, LearningCurvePoint, LossRecord, TrainOptions, TrainResult } from './types.js';
+
+export { checkTrainOptions };
 
 /** The losses and diagnostics of one update, without the timestep (the loop adds it). */
 export interface UpdateLosses {
@@ -40,24 +43,6 @@ export type OnPolicyUpdate = (rollout: RolloutBuffer, progressRemaining: number)
 /** Returns kept for `recentMeanReturn` (SB3 logs the mean over its 100-episode info buffer). */
 const RECENT_EPISODES = 100;
 const DEFAULT_PROGRESS_EVERY = 10_000;
-
-/** Checks the parts of TrainOptions the loop relies on; errors name the field. */
-export function checkTrainOptions(options: TrainOptions): void {
-  if (!Number.isSafeInteger(options.totalTimesteps) || options.totalTimesteps < 1) {
-    throw new ValidationError(`totalTimesteps must be a positive integer, got ${options.totalTimesteps}`, {
-      field: 'total_timesteps',
-    });
-  }
-  if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
-    throw new ValidationError(`seed must be a non-negative integer, got ${options.seed}`, { field: 'seed' });
-  }
-  const every = options.progressEvery;
-  if (every !== undefined && !(Number.isSafeInteger(every) && every >= 1)) {
-    throw new ValidationError(`progressEvery must be a positive integer, got ${every}`, {
-      field: 'progressEvery',
-    });
-  }
-}
 
 /** The training copies for an on-policy run and their spaces. */
 export function makeTrainingEnvs(

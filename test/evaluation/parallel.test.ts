@@ -39,3 +39,14 @@ describe('EpisodePool', () => {
     await small.close();
   });
 });
+
+describe('stochastic DQN actions per episode', () => {
+  it('do not depend on how many copies share a batch', () => {
+    const agent = createAgent('dqn', { epsilon: 0.3 }, undefined, { envId: 'CartPole-v1' }, { seed: 4 });
+    const one = runEpisodes(agent, { envId: 'CartPole-v1', episodes: 6, numEnvs: 1, deterministic: false });
+    const six = runEpisodes(agent, { envId: 'CartPole-v1', episodes: 6, numEnvs: 6, deterministic: false });
+    expect(six.episodes).toEqual(one.episodes);
+    const greedy = runEpisodes(agent, { envId: 'CartPole-v1', episodes: 6, deterministic: true });
+    expect(greedy.episodes.map((e) => e.return)).not.toEqual(one.episodes.map((e) => e.return));
+  });
+});
