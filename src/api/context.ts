@@ -2,13 +2,11 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { UnavailableError } from '../errors.js';
+import type { JobQueue as QueueJobQueue } from '../queue/types.js';
 import type { Database } from '../store/index.js';
 
-/** The producer side of the job queue: hand a stored job's id to the workers. */
-export interface JobQueue {
-  readonly mode: 'embedded' | 'bullmq' | string;
-  enqueue(jobId: string): Promise<void> | void;
-}
+/** The producer side of the job queue (src/queue): hand a stored job's id to the workers. */
+export type JobQueue = Pick<QueueJobQueue, 'mode' | 'enqueue'>;
 
 export interface ApiContext {
   config: Config;

@@ -201,7 +201,7 @@ export const Health = Type.Object(
     status: Type.Union([Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('unhealthy')]),
     version: Type.String(),
     uptime_seconds: Type.Number({ minimum: 0 }),
-    queue: Type.String({ description: 'embedded or bullmq' }),
+    queue: Type.String({ description: 'embedded (in-process workers) or distributed (BullMQ on Redis)' }),
     checks: Type.Object({ postgres: Check, redis: Check }),
   },
   { $id: 'Health' },

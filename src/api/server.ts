@@ -33,6 +33,8 @@ export interface ServerDeps {
   refreshTtlSeconds?: number;
   /** poll interval of `POST /v1/evaluate?wait=true` (default 200 ms) */
   waitPollMs?: number;
+  /** Redis key prefix of the rate-limit counters (instances that share limits share it) */
+  rateLimitNamespace?: string;
   /** trust X-Forwarded-For (behind a load balancer) */
   trustProxy?: boolean;
 }
@@ -98,7 +100,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     accessTtlSeconds: deps.accessTtlSeconds,
     refreshTtlSeconds: deps.refreshTtlSeconds,
   });
-  await app.register(rateLimitPlugin, { config, redis });
+  await app.register(rateLimitPlugin, { config, redis, namespace: deps.rateLimitNamespace });
   await authRoutes(app, ctx);
   await jobRoutes(app, ctx);
   await baselineRoutes(app, ctx);

@@ -1,13 +1,13 @@
 /**
  * A server over a real database (PGlite in memory, or a fresh PostgreSQL database), with one
- * user per role, and a small in-process worker that runs the real `evaluate()` on enqueued
- * jobs and completes them through the store.
+ * user per role, and optionally the real embedded queue running jobs on a worker thread.
  */
 import type { FastifyInstance } from 'fastify';
 import { createServer, type ServerDeps } from '../../src/api/index.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import { evaluate } from '../../src/evaluation/evaluate.js';
-import { completeJob, createUser, getJob } from '../../src/store/index.js';
+import { EmbeddedQueue } from '../../src/queue/embedded.js';
+import { EvaluationPool } from '../../src/queue/evaluation-pool.js';
+import { createUser } from '../../src/store/index.js';
 import type { Backend, TestDatabase } from '../store/backends.js';
 
 export const PASSWORD = 'correct horse battery';
@@ -34,7 +34,7 @@ export interface Harness {
 
 export async function startHarness(
   backend: Backend,
-  options: { env?: Record<string, string>; deps?: ServerDeps; runJobs?: boolean } = {},
+  options: { env?: Record<string, string>; deps?: ServerDeps; realQueue?: boolean } = {},
 ): Promise<Harness> {
   const tdb = await backend.open();
   const db = tdb.database.db;
@@ -42,24 +42,21 @@ export async function startHarness(
     await createUser(db, { username: role, password: PASSWORD, role });
   }
   const enqueued: string[] = [];
-  const running: Promise<unknown>[] = [];
+  // The real embedded queue (worker threads) when asked; otherwise ids are only recorded and
+  // jobs stay pending, which is what most route tests want to observe.
+  const queue = options.realQueue
+    ? new EmbeddedQueue(db, { maxConcurrent: 1, pool: new EvaluationPool({ threads: 1 }), pollMs: 100 })
+    : null;
+  await queue?.start();
   const app = await createServer(testConfig(options.env), {
     database: tdb.database,
     logger: false,
     waitPollMs: 20,
     queue: {
-      mode: 'embedded',
-      enqueue(id) {
+      mode: 'embedded' as const,
+      async enqueue(id) {
         enqueued.push(id);
-        if (!options.runJobs) return;
-        running.push(
-          (async () => {
-            const job = await getJob(db, id);
-            if (job === null) return;
-            const result = await evaluate(job.request, { resamples: 200 });
-            await completeJob(db, id, result);
-          })(),
-        );
+        await queue?.enqueue(id);
       },
     },
     ...options.deps,
@@ -79,8 +76,8 @@ export async function startHarness(
       return res.json();
     },
     async close() {
-      await Promise.allSettled(running);
       await app.close();
+      await queue?.close();
       await tdb.dispose();
     },
   };

@@ -18,6 +18,8 @@ import { globalPlugin } from './global.js';
 export interface RateLimitOptions {
   config: Config;
   redis?: Redis | null;
+  /** Redis key prefix (default `tars-eval:rate-limit:`) */
+  namespace?: string;
 }
 
 /** Route-level settings of the three classes. */
@@ -34,7 +36,7 @@ export const rateLimitPlugin = globalPlugin<RateLimitOptions & Record<string, un
     await app.register(rateLimit, {
       // Only routes that name a class are limited; each names one.
       global: false,
-      ...(opts.redis ? { redis: opts.redis, nameSpace: 'tars-eval:rate-limit:' } : {}),
+      ...(opts.redis ? { redis: opts.redis, nameSpace: opts.namespace ?? 'tars-eval:rate-limit:' } : {}),
       // When Redis is unreachable, let requests through rather than fail them all (the health
       // endpoint reports Redis down).
       skipOnError: true,

@@ -63,7 +63,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: ApiContext): Promi
       const queue = ctx.queue?.mode ?? 'embedded';
       let status: Health['status'] = 'healthy';
       if (postgres.status !== 'up') status = 'unhealthy';
-      else if (redis.status === 'down') status = queue === 'bullmq' ? 'unhealthy' : 'degraded';
+      else if (redis.status === 'down') status = queue === 'distributed' ? 'unhealthy' : 'degraded';
       const body: Health = {
         status,
         version,
