@@ -65,6 +65,7 @@ export function checkEvaluationRequest(req: EvaluationRequest, config: Config): 
       },
     );
   }
+  let stateDict: ReturnType<typeof parseAgentState> | undefined;
   if (req.agent_state !== undefined) {
     const bytes = agentStateBytes(req.agent_state);
     if (bytes > MAX_AGENT_STATE_BYTES) {
@@ -74,20 +75,23 @@ export function checkEvaluationRequest(req: EvaluationRequest, config: Config): 
         limit: MAX_AGENT_STATE_BYTES,
       });
     }
-    const stateDict = parseAgentState(req.agent_state);
-    for (const [i, envId] of req.environments.entries()) {
-      try {
-        createAgent(agentType, req.hyperparameters ?? {}, stateDict, { envId });
-      } catch (err) {
-        if (err instanceof ValidationError) {
-          throw new ValidationError(`agent_state does not fit ${envId}: ${err.message}`, {
-            ...err.details,
-            field: 'agent_state',
-            environment: `environments[${i}]`,
-          });
-        }
-        throw err;
+    stateDict = parseAgentState(req.agent_state);
+  }
+  // The agent must fit every environment's spaces (DDPG needs a Box action space, DQN a
+  // Discrete one), and given weights must match the networks those spaces imply.
+  for (const [i, envId] of req.environments.entries()) {
+    try {
+      createAgent(agentType, req.hyperparameters ?? {}, stateDict, { envId });
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        const what = stateDict === undefined ? agentType : 'agent_state';
+        throw new ValidationError(`${what} does not fit ${envId}: ${err.message}`, {
+          ...err.details,
+          field: stateDict === undefined ? `environments[${i}]` : 'agent_state',
+          environment: `environments[${i}]`,
+        });
       }
+      throw err;
     }
   }
   const episodes =

@@ -148,6 +148,100 @@ describe('auth', () => {
   });
 });
 
+describe('client mistakes never get a 5xx', () => {
+  const payloads: unknown[] = [
+    null,
+    [],
+    'text',
+    42,
+    {},
+    { agent_type: null },
+    { agent_type: 'ppo', environments: 'CartPole-v1', training: { total_timesteps: 64 } },
+    { agent_type: 'ppo', environments: [], training: { total_timesteps: 64 } },
+    { agent_type: 'ppo', environments: ['CartPole-v1', 'CartPole-v1'], training: { total_timesteps: 64 } },
+    { agent_type: 'ppo', environments: ['CartPole-v1'], agent_state: [] },
+    { agent_type: 'ppo', environments: ['CartPole-v1'], agent_state: { w: null } },
+    { agent_type: 'ppo', environments: ['CartPole-v1'], agent_state: { w: { shape: [1e9, 1e9], data: [] } } },
+    {
+      agent_type: 'ppo',
+      environments: ['CartPole-v1'],
+      agent_state: { format: 'safetensors', data_base64: 'AAAA' },
+    },
+    {
+      agent_type: 'ppo',
+      environments: ['CartPole-v1'],
+      hyperparameters: [],
+      training: { total_timesteps: 64 },
+    },
+    { agent_type: 'ddpg', environments: ['CartPole-v1'], training: { total_timesteps: 64 } },
+    { agent_type: 'ppo', environments: ['CartPole-v1'], training: { total_timesteps: -1 } },
+    { agent_type: 'ppo', environments: ['CartPole-v1'], training: { total_timesteps: 64 }, population: [{}] },
+  ];
+  it('POST /v1/evaluate answers 4xx for each malformed body', async () => {
+    for (const p of payloads) {
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/v1/evaluate',
+        body: JSON.stringify(p),
+        headers: { ...bearer(tok.developer), 'content-type': 'application/json' },
+      });
+      expect(res.statusCode, `${JSON.stringify(p)} → ${res.body}`).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, `${JSON.stringify(p)} → ${res.body}`).toBeLessThan(500);
+      expect(res.json().error).toBeTypeOf('string');
+      expect(res.json().message).toBeTypeOf('string');
+    }
+  });
+
+  it('login and refresh answer 400 naming the missing field, 401 for garbage and expired tokens', async () => {
+    const login = await h.app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'viewer' } });
+    expect(login.statusCode).toBe(400);
+    expect(login.json().details.field).toBe('password');
+    const garbage = await h.app.inject({
+      method: 'POST',
+      url: '/auth/refresh',
+      payload: { refresh_token: 'a.b.c' },
+    });
+    expect(garbage.statusCode).toBe(401);
+    const expired = craftJwt({
+      sub: randomUUID(),
+      fam: randomUUID(),
+      jti: randomUUID(),
+      typ: 'refresh',
+      iat: now() - 99,
+      exp: now() - 9,
+    });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/auth/refresh',
+      payload: { refresh_token: expired },
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().details).toMatchObject({ reason: 'expired' });
+    // Well signed but never issued (not in the store): unknown.
+    const forged = craftJwt({
+      sub: randomUUID(),
+      fam: randomUUID(),
+      jti: randomUUID(),
+      typ: 'refresh',
+      iat: now(),
+      exp: now() + 99,
+    });
+    const unknown = await h.app.inject({
+      method: 'POST',
+      url: '/auth/refresh',
+      payload: { refresh_token: forged },
+    });
+    expect(unknown.statusCode).toBe(401);
+    expect(unknown.json().details).toMatchObject({ reason: 'unknown' });
+    const header = await h.app.inject({
+      method: 'GET',
+      url: `/v1/jobs/${randomUUID()}`,
+      headers: { authorization: 'Basic abc' },
+    });
+    expect(header.statusCode).toBe(401);
+  });
+});
+
 describe('roles', () => {
   const routes = [
     { method: 'GET' as const, url: () => `/v1/jobs/${randomUUID()}`, role: 'viewer' },
@@ -264,6 +358,11 @@ describe('POST /v1/evaluate', () => {
       'bad base64 safetensors',
       trainingRequest({ agent_state: { format: 'safetensors', data_base64: '!!!' } }),
       'agent_state.data_base64',
+    ],
+    [
+      'agent type does not fit the environment',
+      trainingRequest({ agent_type: 'ddpg', hyperparameters: {} }),
+      'environments[0]',
     ],
     ['seeds vs num_episodes', trainingRequest({ seeds: [1, 2] }), 'seeds'],
   ];
