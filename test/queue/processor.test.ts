@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvaluationPool } from '../../src/queue/evaluation-pool.js';
-import { exponentialBackoff, type ProcessorDeps, processJob } from '../../src/queue/processor.js';
+import { exponentialBackoff, type ProcessorDeps, processJob, runClaimedJob } from '../../src/queue/processor.js';
 import type { Database } from '../../src/store/database.js';
-import { createJob, getJob } from '../../src/store/jobs.js';
+import { claimJob, createJob, getJob } from '../../src/store/jobs.js';
 import { memoryDatabase, resultCount, smallRequest, waitFor } from './helpers.js';
 
 let database: Database;
@@ -156,6 +156,29 @@ describe('processJob', () => {
     expect(row?.status).toBe('pending');
     expect(row?.attempts).toBe(0);
     expect(row?.lease_owner).toBeNull();
+    expect(await resultCount(database, job.id)).toBe(0);
+  });
+
+  it('stops and writes nothing when its lease was taken over by another worker', async () => {
+    const { job } = await createJob(database.db, {
+      request: smallRequest({ training: { total_timesteps: 200_000, seed: 0 } }),
+    });
+    // Worker A stalls: it never heartbeats, so its 300 ms lease runs out mid-run.
+    const claimed = await claimJob(database.db, job.id, { owner: 'stalled', leaseMs: 300 });
+    expect(claimed).not.toBeNull();
+    if (claimed === null) return;
+    const a = runClaimedJob(
+      claimed,
+      deps({ owner: 'stalled', leaseMs: 300, heartbeatMs: 60_000, progressIntervalMs: 50 }),
+    );
+    await new Promise((r) => setTimeout(r, 400));
+    const taken = await claimJob(database.db, job.id, { owner: 'worker-b', leaseMs: 10_000 });
+    expect(taken?.lease_owner).toBe('worker-b');
+    // A's next progress write finds the lease gone; it stops without completing or failing.
+    expect((await a).outcome).toBe('lost_lease');
+    const row = await getJob(database.db, job.id);
+    expect(row?.status).toBe('running');
+    expect(row?.lease_owner).toBe('worker-b');
     expect(await resultCount(database, job.id)).toBe(0);
   });
 });
