@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvaluationPool } from '../../src/queue/evaluation-pool.js';
-import { exponentialBackoff, type ProcessorDeps, processJob, runClaimedJob } from '../../src/queue/processor.js';
+import {
+  exponentialBackoff,
+  type ProcessorDeps,
+  processJob,
+  runClaimedJob,
+} from '../../src/queue/processor.js';
 import type { Database } from '../../src/store/database.js';
 import { claimJob, createJob, getJob } from '../../src/store/jobs.js';
 import { memoryDatabase, resultCount, smallRequest, waitFor } from './helpers.js';
