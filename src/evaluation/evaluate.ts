@@ -64,7 +64,7 @@ export interface EvaluateOptions {
   lossTrendWindow?: number;
   /** Bootstrap resamples of the metric CIs (default 10,000; quick mode 2,000). */
   resamples?: number;
-  /** Checked between environments and training updates; true stops with a StateError. */
+  /** Checked between environments and training updates; true stops with a CancelledError. */
   shouldStop?: () => boolean;
 }
 
@@ -230,6 +230,8 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
         },
         stateDict,
       );
+      // Training returns early when asked to stop; a partly trained agent is not evaluated.
+      if (options.shouldStop?.()) throw new CancelledError('evaluation cancelled during training');
       agent = run.agent;
       losses[envId] = run.losses;
       training = summariseTraining(run, seed);

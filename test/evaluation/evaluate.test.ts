@@ -163,3 +163,21 @@ describe('evaluate()', () => {
     expect(e.message).toMatch(/mlp_extractor\.policy_net\.0\.weight|action_net/);
   });
 });
+
+describe('evaluate() cancellation', () => {
+  it('throws CancelledError when asked to stop during training', async () => {
+    const { CancelledError } = await import('../../src/errors.js');
+    let calls = 0;
+    await expect(
+      evaluate(
+        {
+          agent_type: 'ppo',
+          training: { total_timesteps: 50_000 },
+          environments: ['CartPole-v1'],
+          num_episodes: 5,
+        },
+        { shouldStop: () => ++calls > 3 },
+      ),
+    ).rejects.toBeInstanceOf(CancelledError);
+  });
+});
