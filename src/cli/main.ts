@@ -10,6 +10,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerEnvs } from './commands/envs.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerTrain } from './commands/train.js';
+import { registerWorker } from './commands/worker.js';
 import { packageVersion } from './version.js';
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerTrain(program);
   registerEvaluate(program);
+  registerWorker(program);
   return program;
 }
 
