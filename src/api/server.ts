@@ -68,12 +68,17 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     const own = new Redis(config.redisUrl, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-      lazyConnect: false,
+      lazyConnect: true,
     });
     own.on('error', (err) => app.log.debug({ err }, 'redis'));
     app.addHook('onClose', async () => {
       own.disconnect();
     });
+    // Connect before serving, so the first requests find it ready; when Redis is down, start
+    // anyway (degraded) — ioredis keeps reconnecting in the background.
+    await own
+      .connect()
+      .catch((err: unknown) => app.log.warn({ err }, 'Redis is unreachable; starting degraded'));
     redis = own;
   }
   const ctx: ApiContext = {

@@ -1,0 +1,43 @@
+/** `tars-eval serve`: the HTTP API with its queue (embedded workers unless REDIS_URL is set). */
+import type { Command } from 'commander';
+import { startService } from '../../api/service.js';
+import { loadConfig } from '../../config.js';
+import { ValidationError } from '../../errors.js';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'start the HTTP API (PORT, default 8099) and the job queue; Ctrl-C or SIGTERM stops it gracefully',
+    )
+    .option('--port <n>', 'port to listen on (overrides PORT)')
+    .option('--host <addr>', 'address to bind (overrides HOST, default 127.0.0.1)')
+    .action(async (opts: { port?: string; host?: string }) => {
+      const config = loadConfig();
+      if (opts.port !== undefined) {
+        const port = Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) {
+          throw new ValidationError(`--port must be an integer in [0, 65535], got '${opts.port}'`, {
+            field: '--port',
+          });
+        }
+        config.port = port;
+      }
+      if (opts.host !== undefined) config.host = opts.host;
+      const service = await startService(config);
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          service.app.log.info(`${signal}: shutting down`);
+          service.close().then(resolve, (err: unknown) => {
+            service.app.log.error({ err }, 'shutdown failed');
+            resolve();
+          });
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}
