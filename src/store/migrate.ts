@@ -48,10 +48,18 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
     }));
 }
 
+/**
+ * Creates the bookkeeping table under the migration lock: two processes starting at once (API
+ * and worker) would otherwise race in CREATE TABLE IF NOT EXISTS, which PostgreSQL does not
+ * make atomic (the loser fails on the pg_type unique index).
+ */
 async function ensureTable(db: Db): Promise<void> {
-  await db.execute(
-    sql`create table if not exists tars_migrations (id text primary key, applied_at timestamptz not null default now())`,
-  );
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+    await tx.execute(
+      sql`create table if not exists tars_migrations (id text primary key, applied_at timestamptz not null default now())`,
+    );
+  });
 }
 
 /** Ids of the applied migrations, in order. */

@@ -1,6 +1,6 @@
 import { getTableColumns, getTableName, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../src/store/database.js';
+import { openDatabase, queryRows } from '../../src/store/database.js';
 import { appliedMigrations, loadMigrations, migrateDown, migrateUp } from '../../src/store/migrate.js';
 import { schema } from '../../src/store/schema.js';
 import { backends, type TestDatabase } from './backends.js';
@@ -57,6 +57,25 @@ describe.each(backends)('migrations on $name', (backend) => {
       }
     }
   });
+
+  // PGlite is a single connection in one process: only a server has concurrent migrators.
+  if (backend.name === 'postgres') {
+    it('concurrent migrators (separate connections) apply each migration once', async () => {
+      const fresh = await backend.open({ migrate: false });
+      const others = await Promise.all(
+        [0, 1, 2].map(() => openDatabase({ databaseUrl: fresh.url, poolSize: 1 })),
+      );
+      try {
+        const runs = await Promise.all(others.map((o) => migrateUp(o.db)));
+        const ids = loadMigrations().map((m) => m.id);
+        expect(runs.flat().sort()).toEqual(ids);
+        expect(await appliedMigrations(fresh.database.db)).toEqual(ids);
+      } finally {
+        await Promise.all(others.map((o) => o.close()));
+        await fresh.dispose();
+      }
+    });
+  }
 
   it('ping reports a latency', async () => {
     const p = await t.database.ping();
