@@ -4,6 +4,7 @@
  * (when DATABASE_URL is set). Both sit behind drizzle, so every repository is written once
  * against `Db` and runs unchanged on either.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PGlite } from '@electric-sql/pglite';
@@ -105,8 +106,16 @@ export async function openDatabase(config: DatabaseConfig = databaseConfigFromEn
     return new DrizzleDatabase('postgres', db, () => pool.end());
   }
   const dataDir = config.dataDir ?? defaultDataDir();
-  const client = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
+  let client: PGlite;
   try {
+    if (dataDir === 'memory://') {
+      client = new PGlite();
+    } else {
+      // PGlite creates only the last path component; `./.tars/pgdata` on a fresh checkout
+      // needs `./.tars` first.
+      mkdirSync(dataDir, { recursive: true });
+      client = new PGlite(dataDir);
+    }
     await client.waitReady;
   } catch (err) {
     throw new UnavailableError(`cannot open PGlite in ${dataDir}: ${(err as Error).message}`, undefined, {

@@ -111,13 +111,15 @@ describe('PGlite on disk', () => {
     });
     const dir = mkdtempSync(join(tmpdir(), 'tars-pglite-'));
     try {
-      const first = await openDatabase({ dataDir: dir });
+      // A nested directory that does not exist yet, like ./.tars/pgdata on a fresh checkout.
+      const dataDir = join(dir, 'nested', 'pgdata');
+      const first = await openDatabase({ dataDir });
       await migrateUp(first.db);
       const { job } = await createJob(first.db, {
         request: { agent_type: 'dqn', environments: ['CartPole-v1'] } as never,
       });
       await first.close();
-      const second = await openDatabase({ dataDir: dir });
+      const second = await openDatabase({ dataDir });
       expect(await migrateUp(second.db)).toEqual([]);
       expect((await getJob(second.db, job.id))?.status).toBe('pending');
       await second.close();
