@@ -4,15 +4,14 @@
  * environment id, the hyperparameters against the agent type's schema, the size and shape of
  * agent_state (it must parse as a state dict and fit each environment's spaces), and seeds
  * against num_episodes. The schema itself (types, ranges, unknown fields) has already been
- * checked by the route's body schema. These are the same checks `evaluate()` runs first.
+ * checked by the route's body schema. Beyond the size limit, these are the checks
+ * `evaluate()` itself runs first (`validateEvaluationRequest`).
  */
 
 import type { AgentType } from '../agents/hyperparameters.js';
-import { createAgent, parseAgentType, resolveHyperparameters } from '../agents/index.js';
 import type { Config } from '../config.js';
-import { describeEnv } from '../envs/registry.js';
-import { TarsError, ValidationError } from '../errors.js';
-import { parseAgentState } from '../evaluation/evaluate.js';
+import { TarsError } from '../errors.js';
+import { validateEvaluationRequest } from '../evaluation/evaluate.js';
 import type { EvaluationRequest } from '../evaluation/schemas.js';
 
 /** DESIGN 6: agent_state is at most 10 MB (decoded bytes for safetensors, JSON text otherwise). */
@@ -46,26 +45,6 @@ function agentStateBytes(state: unknown): number {
 
 /** Throws ValidationError (400) or PayloadTooLargeError (413) naming the field; returns the agent type. */
 export function checkEvaluationRequest(req: EvaluationRequest, config: Config): AgentType {
-  const agentType = parseAgentType(req.agent_type);
-  resolveHyperparameters(agentType, req.hyperparameters ?? {});
-  for (const [i, env] of req.environments.entries()) {
-    try {
-      describeEnv(env);
-    } catch (err) {
-      throw new ValidationError(`environments[${i}]: ${(err as Error).message}`, {
-        field: `environments[${i}]`,
-      });
-    }
-  }
-  if (req.agent_state === undefined && req.training === undefined) {
-    throw new ValidationError(
-      'give agent_state (trained weights), training (a budget to train one), or both',
-      {
-        field: 'agent_state',
-      },
-    );
-  }
-  let stateDict: ReturnType<typeof parseAgentState> | undefined;
   if (req.agent_state !== undefined) {
     const bytes = agentStateBytes(req.agent_state);
     if (bytes > MAX_AGENT_STATE_BYTES) {
@@ -75,32 +54,9 @@ export function checkEvaluationRequest(req: EvaluationRequest, config: Config): 
         limit: MAX_AGENT_STATE_BYTES,
       });
     }
-    stateDict = parseAgentState(req.agent_state);
   }
-  // The agent must fit every environment's spaces (DDPG needs a Box action space, DQN a
-  // Discrete one), and given weights must match the networks those spaces imply.
-  for (const [i, envId] of req.environments.entries()) {
-    try {
-      createAgent(agentType, req.hyperparameters ?? {}, stateDict, { envId });
-    } catch (err) {
-      if (err instanceof ValidationError) {
-        const what = stateDict === undefined ? agentType : 'agent_state';
-        throw new ValidationError(`${what} does not fit ${envId}: ${err.message}`, {
-          ...err.details,
-          field: stateDict === undefined ? `environments[${i}]` : 'agent_state',
-          environment: `environments[${i}]`,
-        });
-      }
-      throw err;
-    }
-  }
-  const episodes =
-    req.num_episodes ??
-    (req.quick_mode ? config.evaluation.quickModeEpisodes : config.evaluation.defaultEpisodes);
-  if (req.seeds !== undefined && req.seeds.length !== episodes) {
-    throw new ValidationError(`seeds has ${req.seeds.length} entries; num_episodes is ${episodes}`, {
-      field: 'seeds',
-    });
-  }
-  return agentType;
+  return validateEvaluationRequest(req, {
+    defaultEpisodes: config.evaluation.defaultEpisodes,
+    quickModeEpisodes: config.evaluation.quickModeEpisodes,
+  }).agentType;
 }

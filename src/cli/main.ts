@@ -9,7 +9,11 @@ import { TarsError } from '../errors.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEnvs } from './commands/envs.js';
 import { registerEvaluate } from './commands/evaluate.js';
+import { registerMigrate } from './commands/migrate.js';
+import { registerOpenapi } from './commands/openapi.js';
+import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
+import { registerUsers } from './commands/users.js';
 import { registerWorker } from './commands/worker.js';
 import { packageVersion } from './version.js';
 
@@ -28,6 +32,10 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEvaluate(program);
   registerWorker(program);
+  registerServe(program);
+  registerUsers(program);
+  registerMigrate(program);
+  registerOpenapi(program);
   return program;
 }
 

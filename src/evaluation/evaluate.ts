@@ -10,7 +10,13 @@
  * come from the caller (`options.baselineFor`, `options.populationFor`), progress goes to
  * `options.onProgress`.
  */
-import { createAgent, parseAgentType, resolveHyperparameters, trainAgent } from '../agents/index.js';
+import {
+  type AgentType,
+  createAgent,
+  parseAgentType,
+  resolveHyperparameters,
+  trainAgent,
+} from '../agents/index.js';
 import type { Agent, LossRecord, TrainResult } from '../agents/types.js';
 import { describeEnv } from '../envs/registry.js';
 import { CancelledError, ValidationError } from '../errors.js';
@@ -131,17 +137,32 @@ function maxSeverity(reports: readonly (RegressionReport | null)[]): Severity {
   return SEVERITIES[k];
 }
 
+/** A request that passed every check `evaluate` makes before starting work. */
+export interface ValidatedRequest {
+  req: EvaluationRequest;
+  agentType: AgentType;
+  hyperparameters: Record<string, unknown>;
+  stateDict: StateDict | undefined;
+  numEpisodes: number;
+}
+
 /**
- * Evaluates the request. Throws ValidationError (naming the field) for bad input before any
- * work starts; environments are validated against the agent's spaces as they are reached.
+ * The checks an evaluation request passes before any work starts (and, in the service,
+ * before it becomes a job): the schema, the agent type, the hyperparameters against the
+ * agent type's schema, every environment id, agent_state (it must parse and fit each
+ * environment's spaces; without it the agent type must fit them — DDPG needs a Box action
+ * space, DQN a Discrete one), and seeds against num_episodes. Throws ValidationError naming
+ * the field.
  */
-export async function evaluate(request: unknown, options: EvaluateOptions = {}): Promise<EvaluationResult> {
-  const t0 = process.hrtime.bigint();
+export function validateEvaluationRequest(
+  request: unknown,
+  options: Pick<EvaluateOptions, 'defaultEpisodes' | 'quickModeEpisodes'> = {},
+): ValidatedRequest {
   assertValid<EvaluationRequest>(EvaluationRequest, request, 'evaluation request');
   const req = request as EvaluationRequest;
   const agentType = parseAgentType(req.agent_type);
   const hyperparameters = req.hyperparameters ?? {};
-  resolveHyperparameters(agentType, hyperparameters); // fail fast, naming the field
+  resolveHyperparameters(agentType, hyperparameters);
   for (const [i, env] of req.environments.entries()) {
     try {
       describeEnv(env);
@@ -161,21 +182,19 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
     );
   }
   const stateDict = req.agent_state === undefined ? undefined : parseAgentState(req.agent_state);
-  if (stateDict !== undefined) {
-    // Weights must fit every environment's spaces: fail before any episode is played.
-    for (const [i, envId] of req.environments.entries()) {
-      try {
-        createAgent(agentType, hyperparameters, stateDict, { envId });
-      } catch (err) {
-        if (err instanceof ValidationError) {
-          throw new ValidationError(`agent_state does not fit ${envId}: ${err.message}`, {
-            ...err.details,
-            field: 'agent_state',
-            environment: `environments[${i}]`,
-          });
-        }
-        throw err;
+  for (const [i, envId] of req.environments.entries()) {
+    try {
+      createAgent(agentType, hyperparameters, stateDict, { envId });
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        const what = stateDict === undefined ? agentType : 'agent_state';
+        throw new ValidationError(`${what} does not fit ${envId}: ${err.message}`, {
+          ...err.details,
+          field: stateDict === undefined ? `environments[${i}]` : 'agent_state',
+          environment: `environments[${i}]`,
+        });
       }
+      throw err;
     }
   }
   const numEpisodes =
@@ -186,6 +205,19 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
       field: 'seeds',
     });
   }
+  return { req, agentType, hyperparameters, stateDict, numEpisodes };
+}
+
+/**
+ * Evaluates the request. Throws ValidationError (naming the field) for bad input before any
+ * work starts; environments are validated against the agent's spaces as they are reached.
+ */
+export async function evaluate(request: unknown, options: EvaluateOptions = {}): Promise<EvaluationResult> {
+  const t0 = process.hrtime.bigint();
+  const { req, agentType, hyperparameters, stateDict, numEpisodes } = validateEvaluationRequest(
+    request,
+    options,
+  );
   const deterministic = req.deterministic ?? true;
   const compare = req.compare_to_baseline ?? true;
   const detect = req.detect_regressions ?? true;
