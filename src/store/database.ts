@@ -83,6 +83,12 @@ class DrizzleDatabase implements Database {
   }
 }
 
+/** Wraps an open PGlite instance (e.g. one started from a `dumpDataDir` snapshot); `close()` closes it. */
+export function fromPglite(client: PGlite): Database {
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return new DrizzleDatabase('pglite', db, () => client.close());
+}
+
 /**
  * Opens the database: a node-postgres pool when `databaseUrl` is set, otherwise PGlite in
  * `dataDir` (default `defaultDataDir()`). Fails with UnavailableError when the server cannot
@@ -122,8 +128,7 @@ export async function openDatabase(config: DatabaseConfig = databaseConfigFromEn
       cause: err,
     });
   }
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
-  return new DrizzleDatabase('pglite', db, () => client.close());
+  return fromPglite(client);
 }
 
 /** Rows of a raw `db.execute(sql…)`: both drivers return `{ rows }`. */
