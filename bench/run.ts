@@ -48,6 +48,11 @@ const BENCHES: Readonly<Record<string, BenchEntry>> = {
     description: 'DDPG Pendulum-v1 20k steps, RL Zoo hyperparameters: scores per seed, seconds, ratio to SB3',
     run: async (o) => (await import('./learning.js')).runLearning('ddpg', o),
   },
+  api: {
+    description:
+      'HTTP API req/s and p50/p99 latency (autocannon): /health, GET /v1/jobs/{id}, GET /v1/baselines/{type}; PGlite and PostgreSQL',
+    run: async (o) => (await import('./api.js')).run(o),
+  },
   nn: {
     description: 'dense-network kernels GMAC/s (wasm SIMD vs TS reference), network step/predict/Adam µs',
     run: async (o) => (await import('./nn.js')).run(o),
