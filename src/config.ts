@@ -25,6 +25,15 @@ export interface Config {
   /** Port of a worker process's own /metrics (distributed mode). */
   metricsPort: number;
   hypersyncUrl: string | null;
+  /** Per-attempt timeout of outbound integration requests (HyperSync, AutoML callbacks). */
+  hypersyncTimeoutMs: number;
+  /** Retries after the first attempt of an outbound integration request. */
+  hypersyncMaxRetries: number;
+  /**
+   * HMAC-SHA256 key signing AutoML callbacks (docs/integrations.md). Null: callbacks go
+   * unsigned in development and test, and are not sent in production.
+   */
+  automlCallbackSecret: string | null;
   evaluation: {
     failureRate: number;
     rewardDropPct: number;
@@ -94,6 +103,10 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], d
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
   const jwtSecret = str(env, 'JWT_SECRET');
+  const automlCallbackSecret = str(env, 'AUTOML_CALLBACK_SECRET');
+  if (nodeEnv === 'production' && automlCallbackSecret !== null && automlCallbackSecret.length < 32) {
+    fail('AUTOML_CALLBACK_SECRET', 'must be at least 32 characters when NODE_ENV=production');
+  }
   if (nodeEnv === 'production') {
     if (jwtSecret === null) fail('JWT_SECRET', 'is required when NODE_ENV=production');
     if (jwtSecret.length < 32) fail('JWT_SECRET', 'must be at least 32 characters when NODE_ENV=production');
@@ -116,6 +129,9 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     metricsPort: num(env, 'METRICS_PORT', 9464, { min: 0, max: 65535, integer: true }),
     hypersyncUrl: url(env, 'HYPERSYNC_URL', ['http:', 'https:']),
+    hypersyncTimeoutMs: num(env, 'HYPERSYNC_TIMEOUT_MS', 5000, { min: 1, max: 600_000, integer: true }),
+    hypersyncMaxRetries: num(env, 'HYPERSYNC_MAX_RETRIES', 3, { min: 0, max: 20, integer: true }),
+    automlCallbackSecret,
     evaluation: {
       failureRate: num(env, 'EVAL_FAILURE_RATE', 0.15, { min: 0, max: 1 }),
       rewardDropPct: num(env, 'EVAL_REWARD_DROP_PCT', 10, { min: 0, max: 100 }),

@@ -336,6 +336,21 @@ export const EvaluationRequest = Type.Object(
     population: Type.Optional(
       Type.Array(PopulationEntry, { maxItems: 64, description: 'other agents for Nash scoring' }),
     ),
+    trial_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'the AutoML trial this evaluation belongs to; stored and returned with the job',
+      }),
+    ),
+    callback_url: Type.Optional(
+      Type.String({
+        maxLength: 2048,
+        pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+[^\\s]*$',
+        description:
+          'http(s) URL that receives the job outcome (signed, see docs/integrations.md) when the job ends',
+      }),
+    ),
   },
   { $id: 'EvaluationRequest', additionalProperties: false },
 );

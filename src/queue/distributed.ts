@@ -23,6 +23,7 @@ import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullm
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { NotFoundError } from '../errors.js';
+import type { Integrations } from '../integrations/index.js';
 import type { Db } from '../store/database.js';
 import { getJob, queueDepth, reclaimExpiredLeases } from '../store/jobs.js';
 import { evaluation_jobs } from '../store/schema.js';
@@ -196,6 +197,8 @@ export interface DistributedWorkerOptions extends DistributedQueueOptions {
   /** BullMQ lock length (default BullMQ's 30 s). */
   lockDuration?: number;
   onResult?: (jobId: string, result: ProcessResult) => void;
+  /** Rollback requests and callbacks when jobs end (closed by `close()`). */
+  integrations?: Integrations;
 }
 
 export class DistributedWorker {
@@ -222,6 +225,7 @@ export class DistributedWorker {
       backoff,
       signal: this.#shutdown.signal,
       onInternalError: options.onError,
+      integrations: options.integrations,
     };
     this.#worker = new Worker<JobPayload>(
       this.#producer.queueName,
@@ -277,6 +281,7 @@ export class DistributedWorker {
       await this.#producer.close();
       await this.#connection.quit().catch(() => {});
       await this.#options.pool.close();
+      await this.#options.integrations?.close();
     })();
     return this.#closing;
   }

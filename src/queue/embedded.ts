@@ -8,6 +8,7 @@
  * other processes on the same database.
  */
 
+import type { Integrations } from '../integrations/index.js';
 import type { Db } from '../store/database.js';
 import { claimNextJob, queueDepth, reclaimExpiredLeases } from '../store/jobs.js';
 import type { EvaluationPool } from './evaluation-pool.js';
@@ -32,6 +33,8 @@ export interface EmbeddedQueueOptions {
   onResult?: (jobId: string, result: ProcessResult) => void;
   /** Errors of the scheduler itself (a failed poll); the job's own errors go on its row. */
   onError?: (err: unknown, context: string) => void;
+  /** Rollback requests and callbacks when jobs end (closed by `close()`). */
+  integrations?: Integrations;
 }
 
 export class EmbeddedQueue implements JobQueue {
@@ -88,6 +91,7 @@ export class EmbeddedQueue implements JobQueue {
     }
     clearTimeout(grace);
     await this.#options.pool.close();
+    await this.#options.integrations?.close();
   }
 
   get #leaseMs(): number {
@@ -157,6 +161,7 @@ export class EmbeddedQueue implements JobQueue {
       backoff: this.#options.backoff,
       signal: this.#shutdown.signal,
       onInternalError: this.#options.onError,
+      integrations: this.#options.integrations,
     };
   }
 }

@@ -7,6 +7,7 @@
 import type { Config } from '../config.js';
 import { regressionThresholds } from '../config.js';
 import { ValidationError } from '../errors.js';
+import { integrationsFromConfig } from '../integrations/index.js';
 import type { Db } from '../store/database.js';
 import {
   DistributedQueue,
@@ -69,6 +70,7 @@ export function createQueue(config: Config, db: Db, overrides: CreateQueueOverri
   return new EmbeddedQueue(db, {
     maxConcurrent: config.evaluation.maxConcurrent,
     pool: evaluationPoolFor(config),
+    integrations: integrationsFromConfig(config),
     ...overrides.embedded,
   });
 }
@@ -88,5 +90,6 @@ export function createWorker(
     redisUrl: config.redisUrl,
     concurrency,
     pool: overrides.pool ?? evaluationPoolFor(config, concurrency),
+    integrations: overrides.integrations ?? integrationsFromConfig(config),
   });
 }

@@ -16,6 +16,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { BaselineRecord } from '../evaluation/evaluate.js';
 import type { PopulationAgent } from '../evaluation/nash-scoring.js';
 import type { EvaluationRequest } from '../evaluation/schemas.js';
+import type { JobFinishedListener } from '../integrations/index.js';
 import { getBestBaseline, listBaselines } from '../store/baselines.js';
 import type { Db } from '../store/database.js';
 import { claimJob, completeJob, failJob, heartbeat, updateProgress } from '../store/jobs.js';
@@ -40,6 +41,11 @@ export interface ProcessorDeps {
   signal?: AbortSignal;
   /** Called for errors that are not the job's own (a failed heartbeat or progress write). */
   onInternalError?: (err: unknown, context: string) => void;
+  /**
+   * Told when a job reaches its final state (completed the first time, or failed for good),
+   * after that state is stored: HyperSync rollback and AutoML callback (src/integrations).
+   */
+  integrations?: JobFinishedListener;
 }
 
 export type ProcessResult =
@@ -137,6 +143,8 @@ export async function runClaimedJob(job: EvaluationJob, deps: ProcessorDeps): Pr
     if (lostLease) return { outcome: 'lost_lease' };
     if (outcome.ok) {
       const { job: done, first } = await completeJob(db, job.id, outcome.result);
+      // Only the first completion notifies: a second delivery of the same job already did.
+      if (first) notifyFinished(deps, done);
       return { outcome: 'completed', job: done, first };
     }
     if (stop.signal.aborted) {
@@ -148,14 +156,30 @@ export async function runClaimedJob(job: EvaluationJob, deps: ProcessorDeps): Pr
       const { job: after, retried } = await failJob(db, job.id, owner, error, { retry: true, backoffMs });
       if (retried && after !== null) return { outcome: 'retry', job: after, error, backoffMs };
       if (after === null) return { outcome: 'lost_lease' };
+      notifyFinished(deps, after);
       return { outcome: 'failed', job: after, error };
     }
     const { job: after } = await failJob(db, job.id, owner, error, { retry: false });
-    return after === null ? { outcome: 'lost_lease' } : { outcome: 'failed', job: after, error };
+    if (after === null) return { outcome: 'lost_lease' };
+    notifyFinished(deps, after);
+    return { outcome: 'failed', job: after, error };
   } finally {
     clearInterval(beat);
     clearInterval(progressTimer);
     deps.signal?.removeEventListener('abort', onShutdown);
+  }
+}
+
+/**
+ * Tells the integrations about a finished, stored job. They run in the background; an error
+ * here is reported as internal and never changes the job's outcome.
+ */
+function notifyFinished(deps: ProcessorDeps, job: EvaluationJob): void {
+  if (deps.integrations === undefined) return;
+  try {
+    deps.integrations.jobFinished(job);
+  } catch (err) {
+    deps.onInternalError?.(err, `integrations for job ${job.id}`);
   }
 }
 

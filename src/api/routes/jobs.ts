@@ -74,6 +74,8 @@ export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
         request: { ...request.body, agent_type: agentType },
         submitter: request.user.sub,
         idempotency_key: request.headers['idempotency-key'] ?? null,
+        trial_id: request.body.trial_id ?? null,
+        callback_url: request.body.callback_url ?? null,
       });
       if (created && ctx.queue !== null) await ctx.queue.enqueue(job.id);
       reply.header('location', `/v1/jobs/${job.id}`);
