@@ -1,7 +1,7 @@
 /**
- * The migrator: SQL files in `migrations/NNNN_name/{up,down}.sql`, applied in name order, each
- * in its own transaction together with its row in `tars_migrations`, so a migration is either
- * fully applied and recorded or not at all. The same files serve PGlite and PostgreSQL.
+ * The migrator: SQL files in `migrations/NNNN_name/{up,down}.sql` (other entries are ignored),
+ * applied in name order, each in its own transaction together with its row in
+ * `tars_migrations`, so a migration is either fully applied and recorded or not at all. The same files serve PGlite and PostgreSQL.
  * Statements inside a file are separated by drizzle-kit's `--> statement-breakpoint` marker,
  * because a prepared statement (how PGlite's drizzle driver sends SQL) holds one statement.
  */
@@ -38,7 +38,7 @@ function splitStatements(text: string): string[] {
 /** The migrations shipped with the package, in order. */
 export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
+    .filter((d) => d.isDirectory() && /^\d{4}_[a-z0-9_]+$/.test(d.name))
     .map((d) => d.name)
     .sort()
     .map((id) => ({
