@@ -30,7 +30,7 @@ export interface Config {
   /** Retries after the first attempt of an outbound integration request. */
   hypersyncMaxRetries: number;
   /**
-   * HMAC-SHA256 key signing AutoML callbacks (docs/integrations.md). Null: callbacks go
+   * HMAC-SHA256 key signing AutoML callbacks (the scheme is in src/integrations/automl.ts). Null: callbacks go
    * unsigned in development and test, and are not sent in production.
    */
   automlCallbackSecret: string | null;

@@ -348,7 +348,7 @@ export const EvaluationRequest = Type.Object(
         maxLength: 2048,
         pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+[^\\s]*$',
         description:
-          'http(s) URL that receives the job outcome (signed, see docs/integrations.md) when the job ends',
+          'http(s) URL that receives the job outcome (HMAC-signed: X-Tars-Timestamp, X-Tars-Signature sha256 over "<timestamp>.<body>") when the job ends',
       }),
     ),
   },

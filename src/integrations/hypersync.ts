@@ -13,7 +13,7 @@
  * `environments` lists the environments whose report asked for the rollback (`environment`
  * is the first of them, for receivers that take one); `severity` is the evaluation's maximum
  * severity; `reason` joins those environments' regression details sentences. Any 2xx is
- * success. See docs/integrations.md.
+ * success. The retry policy is in delivery.ts.
  */
 import type { EvaluationResult } from '../evaluation/schemas.js';
 import type { EvaluationJob } from '../store/schema.js';
