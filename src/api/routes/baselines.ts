@@ -7,7 +7,6 @@ import { NotFoundError, ValidationError } from '../../errors.js';
 import {
   type Baseline as BaselineRow,
   getBaselineHistory,
-  getBestBaseline,
   getJob,
   insertBaseline,
 } from '../../store/index.js';
@@ -74,14 +73,16 @@ export async function baselineRoutes(app: FastifyInstance, ctx: ApiContext): Pro
       const agentType = parseAgentType(request.params.agent_type);
       const { environment } = request.query;
       checkEnvironment(environment, 'environment');
-      const best = await getBestBaseline(db, agentType, environment);
+      // One query: the history is the active records by rank, so its first row is the rank-1
+      // record when there is one (top_n ≥ 1) — the same row getBestBaseline would read.
+      const history = await getBaselineHistory(db, agentType, environment, request.query.top_n ?? 10);
+      const best = history.length > 0 && history[0].rank === 1 ? history[0] : null;
       if (best === null) {
         throw new NotFoundError(`no baseline for ${agentType} on ${environment}`, {
           agent_type: agentType,
           environment,
         });
       }
-      const history = await getBaselineHistory(db, agentType, environment, request.query.top_n ?? 10);
       return {
         agent_type: agentType,
         environment,

@@ -1,5 +1,10 @@
 /**
  * GET /health: PostgreSQL and Redis round trips with their latencies.
+ * The dependency checks are cached for CHECK_CACHE_MS (1 s): under load balancers and
+ * monitors polling many times a second, each call would otherwise cost a database and a Redis
+ * round trip (and with PGlite, a turn of its single connection ahead of the real queries). At
+ * most one check of each runs at a time; callers within the second share its outcome, so a
+ * dependency going down shows within about a second. `uptime_seconds` is always current.
  * healthy — everything configured answers; degraded — Redis is configured but down while the
  * embedded queue still serves (rate limits fall back to letting requests through);
  * unhealthy (503) — the database is down, or Redis is down while jobs travel through it.
@@ -46,8 +51,34 @@ async function postgresCheck(ctx: ApiContext): Promise<Check> {
     : { status: 'down', latency_ms: ping.latency_ms, error: ping.error };
 }
 
+/** How long one round of dependency checks answers /health. */
+export const CHECK_CACHE_MS = 1000;
+
+interface Checks {
+  postgres: Check;
+  redis: Check;
+}
+
+/** The checks, run at most once per CHECK_CACHE_MS; concurrent callers share the round in flight. */
+function cachedChecks(ctx: ApiContext): () => Promise<Checks> {
+  let round: Promise<Checks> | null = null;
+  let at = 0;
+  return () => {
+    const now = performance.now();
+    if (round === null || now - at >= CHECK_CACHE_MS) {
+      at = now;
+      round = Promise.all([postgresCheck(ctx), redisCheck(ctx)]).then(([postgres, redis]) => ({
+        postgres,
+        redis,
+      }));
+    }
+    return round;
+  };
+}
+
 export async function healthRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   const version = packageVersion();
+  const checks = cachedChecks(ctx);
   app.get(
     '/health',
     {
@@ -59,7 +90,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: ApiContext): Promi
       },
     },
     async (_request, reply) => {
-      const [postgres, redis] = await Promise.all([postgresCheck(ctx), redisCheck(ctx)]);
+      const { postgres, redis } = await checks();
       const queue = ctx.queue?.mode ?? 'embedded';
       let status: Health['status'] = 'healthy';
       if (postgres.status !== 'up') status = 'unhealthy';

@@ -1,0 +1,41 @@
+/**
+ * A bounded least-recently-used cache of serialised responses, for records that never change
+ * once written (a job that has completed or failed for good). Bounded by total characters, so
+ * a few large evaluation results cannot grow the heap without limit; an entry larger than the
+ * whole budget is never kept.
+ */
+export class ResponseCache {
+  private readonly entries = new Map<string, string>();
+  private chars = 0;
+
+  constructor(private readonly maxChars: number) {}
+
+  get(key: string): string | undefined {
+    const v = this.entries.get(key);
+    if (v === undefined) return undefined;
+    // Map keeps insertion order: re-inserting marks the entry most recently used.
+    this.entries.delete(key);
+    this.entries.set(key, v);
+    return v;
+  }
+
+  set(key: string, value: string): void {
+    if (value.length > this.maxChars) return;
+    const old = this.entries.get(key);
+    if (old !== undefined) {
+      this.chars -= old.length;
+      this.entries.delete(key);
+    }
+    this.entries.set(key, value);
+    this.chars += value.length;
+    for (const [k, v] of this.entries) {
+      if (this.chars <= this.maxChars) break;
+      this.entries.delete(k);
+      this.chars -= v.length;
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
