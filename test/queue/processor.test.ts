@@ -65,7 +65,7 @@ describe('processJob', () => {
 
   it('writes throttled progress to the row while the job runs', async () => {
     const { job } = await createJob(database.db, {
-      request: smallRequest({ training: { total_timesteps: 20_000, seed: 0 } }),
+      request: smallRequest({ training: { total_timesteps: 60_000, seed: 0 } }),
     });
     const seen = new Set<number>();
     let done = false;
