@@ -1,6 +1,7 @@
 /**
  * A bounded least-recently-used cache of serialised responses, for records that never change
- * once written (a job that has completed or failed for good). Bounded by total characters, so
+ * once written (a job that has completed or failed for good) or whose changes are announced
+ * (baselines, through the database's NOTIFY). Bounded by total characters, so
  * a few large evaluation results cannot grow the heap without limit; an entry larger than the
  * whole budget is never kept.
  */
@@ -33,6 +34,11 @@ export class ResponseCache {
       this.entries.delete(k);
       this.chars -= v.length;
     }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.chars = 0;
   }
 
   get size(): number {

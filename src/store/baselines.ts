@@ -30,6 +30,17 @@ import { appendAudit } from './audit.js';
 import type { Db } from './database.js';
 import { type Baseline, baselines } from './schema.js';
 
+/**
+ * NOTIFY channel of baseline changes: every transaction that changes the baselines of an
+ * (agent_type, environment) sends its key (`agent_type` U+001F `environment`), delivered when
+ * it commits, so that read caches in any process (src/api) drop what they hold.
+ */
+export const BASELINE_CHANNEL = 'tars_baselines';
+
+async function announce(tx: Db, agent_type: string, environment: string): Promise<void> {
+  await tx.execute(sql`select pg_notify(${BASELINE_CHANNEL}, ${`${agent_type}\u001f${environment}`})`);
+}
+
 /** First key of the two-key advisory lock: a constant naming the "baseline" lock class. */
 const BASELINE_LOCK_CLASS = 0x7a_b1;
 
@@ -133,6 +144,7 @@ export async function insertBaseline(
       })
       .returning();
     await rerank(tx, input.agent_type, input.environment, is_new_best ? row.id : (best as Baseline).id);
+    await announce(tx, input.agent_type, input.environment);
     const [baseline] = await tx.select().from(baselines).where(eq(baselines.id, row.id));
     await appendAudit(tx, {
       actor,
@@ -234,6 +246,7 @@ export async function rollbackBaseline(
       .set({ rank: null, retired_at: sql`now()`, updated_at: sql`now()` })
       .where(eq(baselines.id, current.id));
     await rerank(tx, agent_type, environment, previous.id);
+    await announce(tx, agent_type, environment);
     const [restored] = await tx.select().from(baselines).where(eq(baselines.id, previous.id));
     const [retired] = await tx.select().from(baselines).where(eq(baselines.id, current.id));
     await appendAudit(tx, {

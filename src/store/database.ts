@@ -43,6 +43,17 @@ export interface Database {
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /** `SELECT 1` round trip, for /health. Never throws. */
   ping(): Promise<PingResult>;
+  /**
+   * Subscribes to NOTIFY on `channel` (LISTEN), so caches can learn of commits made by any
+   * process. `onState(false)` says notifications may be missed from now on (the listening
+   * connection was lost), `onState(true)` that they arrive again. Resolves once listening;
+   * the returned function unsubscribes.
+   */
+  listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onState?: (listening: boolean) => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -57,11 +68,14 @@ export function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Dat
   return url ? { databaseUrl: url } : { dataDir: defaultDataDir(env) };
 }
 
+type Listener = Database['listen'];
+
 class DrizzleDatabase implements Database {
   constructor(
     readonly kind: 'pglite' | 'postgres',
     readonly db: Db,
     private readonly shutdown: () => Promise<void>,
+    readonly listen: Listener,
   ) {}
 
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
@@ -86,7 +100,71 @@ class DrizzleDatabase implements Database {
 /** Wraps an open PGlite instance (e.g. one started from a `dumpDataDir` snapshot); `close()` closes it. */
 export function fromPglite(client: PGlite): Database {
   const db = drizzlePglite(client, { schema }) as unknown as Db;
-  return new DrizzleDatabase('pglite', db, () => client.close());
+  // In-process: PGlite delivers its own NOTIFYs to listeners of the same instance, and there is
+  // no connection to lose.
+  const listen: Listener = async (channel, onNotify) => {
+    const off = await client.listen(channel, onNotify);
+    return async () => off();
+  };
+  return new DrizzleDatabase('pglite', db, () => client.close(), listen);
+}
+
+/** Seconds between attempts to re-establish a lost LISTEN connection. */
+const RELISTEN_DELAY_MS = 1000;
+
+/**
+ * LISTEN on PostgreSQL needs a session of its own (a pooled client would be handed to other
+ * queries), so each subscription holds one dedicated connection and re-opens it when lost.
+ */
+function postgresListener(connectionString: string): Listener {
+  return async (channel, onNotify, onState) => {
+    let stopped = false;
+    let client: pg.Client | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    const quoted = `"${channel.replaceAll('"', '""')}"`;
+    const open = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString });
+      c.on('notification', (m) => {
+        if (m.channel === channel) onNotify(m.payload ?? '');
+      });
+      const lost = () => {
+        if (client !== c) return;
+        client = null;
+        c.end().catch(() => {});
+        if (stopped) return;
+        onState?.(false);
+        timer = setTimeout(retry, RELISTEN_DELAY_MS);
+      };
+      c.on('error', lost);
+      c.on('end', lost);
+      await c.connect();
+      await c.query(`listen ${quoted}`);
+      if (stopped) {
+        await c.end().catch(() => {});
+        return;
+      }
+      client = c;
+    };
+    const retry = () => {
+      if (stopped) return;
+      open().then(
+        () => {
+          if (!stopped) onState?.(true);
+        },
+        () => {
+          if (!stopped) timer = setTimeout(retry, RELISTEN_DELAY_MS);
+        },
+      );
+    };
+    await open();
+    return async () => {
+      stopped = true;
+      clearTimeout(timer);
+      const c = client;
+      client = null;
+      await c?.end().catch(() => {});
+    };
+  };
 }
 
 /**
@@ -109,7 +187,7 @@ export async function openDatabase(config: DatabaseConfig = databaseConfigFromEn
       });
     }
     const db = drizzleNodePg(pool, { schema }) as unknown as Db;
-    return new DrizzleDatabase('postgres', db, () => pool.end());
+    return new DrizzleDatabase('postgres', db, () => pool.end(), postgresListener(config.databaseUrl));
   }
   const dataDir = config.dataDir ?? defaultDataDir();
   let client: PGlite;

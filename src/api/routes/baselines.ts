@@ -5,6 +5,7 @@ import { parseAgentType } from '../../agents/index.js';
 import { describeEnv } from '../../envs/registry.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import {
+  BASELINE_CHANNEL,
   type Baseline as BaselineRow,
   getBaselineHistory,
   getJob,
@@ -12,6 +13,7 @@ import {
 } from '../../store/index.js';
 import { type ApiContext, requireDatabase } from '../context.js';
 import { rateLimitClasses } from '../plugins/rate-limit.js';
+import { ResponseCache } from '../read-cache.js';
 import {
   type Baseline,
   BaselineInserted,
@@ -45,8 +47,68 @@ function checkEnvironment(envId: string, field: string): void {
   }
 }
 
+/** Characters of serialised baseline responses kept (a response is a few kB). */
+const BASELINE_CACHE_CHARS = 8 * 1024 * 1024;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Serialised `GET /v1/baselines/{type}` answers, kept until the baselines of any key change.
+ * Every change commits with a NOTIFY on BASELINE_CHANNEL (store/baselines.ts), which reaches
+ * this process whichever process made it (another API instance, `tars-eval baseline set`), so
+ * reads need no database round trip until then. A read stores its answer only when no change
+ * was announced while it ran (the generation check), so an answer read before a commit cannot
+ * outlive that commit's notification. While not listening — before the subscription, or after
+ * its connection is lost and until it is back — nothing is served from or kept in the cache.
+ */
+class BaselineReadCache {
+  private readonly responses = new ResponseCache(BASELINE_CACHE_CHARS);
+  private generation = 0;
+  private listening = false;
+
+  invalidate(): void {
+    this.generation++;
+    this.responses.clear();
+  }
+
+  setListening(on: boolean): void {
+    this.listening = on;
+    this.invalidate();
+  }
+
+  get(key: string): string | undefined {
+    return this.listening ? this.responses.get(key) : undefined;
+  }
+
+  /** The generation to hand back to `set` once the answer is read. */
+  begin(): number {
+    return this.generation;
+  }
+
+  set(key: string, body: string, generation: number): void {
+    if (this.listening && generation === this.generation) this.responses.set(key, body);
+  }
+}
+
 export async function baselineRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   const limit = rateLimitClasses(ctx.config).public;
+  const cache = new BaselineReadCache();
+  const database = ctx.database;
+  if (database !== null) {
+    try {
+      const unlisten = await database.listen(
+        BASELINE_CHANNEL,
+        () => cache.invalidate(),
+        (on) => cache.setListening(on),
+      );
+      cache.setListening(true);
+      app.addHook('onClose', async () => {
+        cache.setListening(false);
+        await unlisten();
+      });
+    } catch (err) {
+      app.log.warn({ err }, 'cannot LISTEN for baseline changes; baseline reads are not cached');
+    }
+  }
 
   app.get<{ Params: Static<typeof BaselineParams>; Querystring: Static<typeof BaselineQuery> }>(
     '/v1/baselines/:agent_type',
@@ -68,14 +130,19 @@ export async function baselineRoutes(app: FastifyInstance, ctx: ApiContext): Pro
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const db = requireDatabase(ctx).db;
       const agentType = parseAgentType(request.params.agent_type);
       const { environment } = request.query;
       checkEnvironment(environment, 'environment');
+      const topN = request.query.top_n ?? 10;
+      const cacheKey = `${agentType}\u001f${environment}\u001f${topN}`;
+      const cached = cache.get(cacheKey);
+      if (cached !== undefined) return reply.type(JSON_TYPE).send(cached);
+      const generation = cache.begin();
       // One query: the history is the active records by rank, so its first row is the rank-1
       // record when there is one (top_n ≥ 1) — the same row getBestBaseline would read.
-      const history = await getBaselineHistory(db, agentType, environment, request.query.top_n ?? 10);
+      const history = await getBaselineHistory(db, agentType, environment, topN);
       const best = history.length > 0 && history[0].rank === 1 ? history[0] : null;
       if (best === null) {
         throw new NotFoundError(`no baseline for ${agentType} on ${environment}`, {
@@ -83,12 +150,17 @@ export async function baselineRoutes(app: FastifyInstance, ctx: ApiContext): Pro
           environment,
         });
       }
-      return {
-        agent_type: agentType,
-        environment,
-        best: baselineView(best),
-        history: history.map(baselineView),
-      };
+      // The route's compiled 200 serialiser: the cached text is what it would send each time.
+      const body = String(
+        reply.serialize({
+          agent_type: agentType,
+          environment,
+          best: baselineView(best),
+          history: history.map(baselineView),
+        }),
+      );
+      cache.set(cacheKey, body, generation);
+      return reply.type(JSON_TYPE).send(body);
     },
   );
 
@@ -136,6 +208,9 @@ export async function baselineRoutes(app: FastifyInstance, ctx: ApiContext): Pro
         },
         request.user.username,
       );
+      // The NOTIFY reaches this process too, but only after the commit's round trip; drop the
+      // cached answers now so that this client's next read sees its own write.
+      cache.invalidate();
       return reply.code(201).send({
         baseline: baselineView(inserted.baseline),
         rank: inserted.rank,
