@@ -8,7 +8,9 @@
  * every plugin) in a child process, so the load generator and the server do not share an
  * event loop; it listens on 127.0.0.1 only, at the configured log level (LOG_LEVEL, default
  * info), with the rate limits raised out of the way. The child seeds a developer user, a job
- * completed with a real (tiny) PPO evaluation, and a baseline made from that result.
+ * completed with a real (tiny) PPO evaluation, and a baseline made from that result; and a
+ * job left running, whose reads (a client polling for completion) go to the database each time,
+ * where finished jobs and baselines are served from the server's read caches.
  *
  * Target (2-core machine): ≥ 5,000 req/s with p99 < 25 ms for the authenticated reads.
  * Figures are reported, never asserted. Run with `npm run bench api` or directly
@@ -39,6 +41,7 @@ const PG_ADMIN_URL = process.env.TARS_BENCH_POSTGRES_URL ?? 'postgres://postgres
 interface Ready {
   url: string;
   jobId: string;
+  runningJobId: string;
   agentType: string;
 }
 
@@ -48,7 +51,9 @@ async function serveChild(): Promise<void> {
   const { startService } = await import('../src/api/service.js');
   const { loadConfig } = await import('../src/config.js');
   const { evaluate } = await import('../src/evaluation/evaluate.js');
-  const { completeJob, createJob, createUser, insertBaseline } = await import('../src/store/index.js');
+  const { claimJob, completeJob, createJob, createUser, insertBaseline } = await import(
+    '../src/store/index.js'
+  );
 
   const service = await startService(loadConfig());
   const db = service.database.db;
@@ -79,7 +84,14 @@ async function serveChild(): Promise<void> {
     },
     user.username,
   );
-  const ready: Ready = { url: service.url, jobId: job.id, agentType: 'ppo' };
+  // A job still running (leased for an hour to a worker that never finishes it): what
+  // clients polling for completion read, served from the database each time.
+  const { job: running } = await createJob(db, {
+    request: request as Parameters<typeof createJob>[1]['request'],
+    submitter: user.id,
+  });
+  await claimJob(db, running.id, { owner: 'bench-idle-worker', leaseMs: 3_600_000 });
+  const ready: Ready = { url: service.url, jobId: job.id, runningJobId: running.id, agentType: 'ppo' };
   process.send?.(ready);
   const stop = () => {
     service.close().then(
@@ -219,6 +231,7 @@ async function benchBackend(backend: Backend, seconds: number): Promise<RouteRes
     const routes: [string, string, Record<string, string>][] = [
       ['GET /health', `${ready.url}/health`, {}],
       ['GET /v1/jobs/{id}', `${ready.url}/v1/jobs/${ready.jobId}`, auth],
+      ['GET /v1/jobs/{id} running', `${ready.url}/v1/jobs/${ready.runningJobId}`, auth],
       [
         'GET /v1/baselines/{type}',
         `${ready.url}/v1/baselines/${ready.agentType}?environment=CartPole-v1`,
