@@ -86,6 +86,61 @@ export async function getJob(db: Db, id: string): Promise<EvaluationJob | null> 
   return row ?? null;
 }
 
+/** What a status read shows of a job: the request reduced to its agent type and environments. */
+export type JobSummary = Pick<
+  EvaluationJob,
+  | 'id'
+  | 'status'
+  | 'progress'
+  | 'attempts'
+  | 'trial_id'
+  | 'created_at'
+  | 'started_at'
+  | 'finished_at'
+  | 'result'
+  | 'error'
+> & { request: Pick<EvaluationRequest, 'agent_type' | 'environments'> };
+
+function summaryQuery(db: Db) {
+  const j = evaluation_jobs;
+  return db
+    .select({
+      id: j.id,
+      status: j.status,
+      progress: j.progress,
+      // Two fields of the request, extracted by the database: the whole request carries the
+      // agent's state dict (up to 10 MB), which a client polling a job would otherwise have
+      // fetched and parsed on every read.
+      request: sql<
+        JobSummary['request']
+      >`jsonb_build_object('agent_type', ${j.request}->'agent_type', 'environments', ${j.request}->'environments')`,
+      attempts: j.attempts,
+      trial_id: j.trial_id,
+      created_at: j.created_at,
+      started_at: j.started_at,
+      finished_at: j.finished_at,
+      result: j.result,
+      error: j.error,
+    })
+    .from(j)
+    .where(eq(j.id, sql.placeholder('id')))
+    .prepare('tars_job_summary');
+}
+
+/** Prepared once per database handle (a named statement on PostgreSQL: parsed once per connection). */
+const summaryQueries = new WeakMap<Db, ReturnType<typeof summaryQuery>>();
+
+/** The job as a status read shows it (GET /v1/jobs/{id}); one primary-key lookup. */
+export async function getJobSummary(db: Db, id: string): Promise<JobSummary | null> {
+  let q = summaryQueries.get(db);
+  if (q === undefined) {
+    q = summaryQuery(db);
+    summaryQueries.set(db, q);
+  }
+  const [row] = await q.execute({ id });
+  return row ?? null;
+}
+
 export async function getJobResults(db: Db, job_id: string): Promise<EvaluationResultRow[]> {
   return db
     .select()

@@ -10,7 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../../src/api/index.js';
 import { ResponseCache } from '../../src/api/read-cache.js';
 import { CHECK_CACHE_MS } from '../../src/api/routes/health.js';
-import { completeJob, createJob, insertBaseline, rollbackBaseline } from '../../src/store/index.js';
+import { jobView } from '../../src/api/routes/jobs.js';
+import {
+  claimJob,
+  completeJob,
+  createJob,
+  getJob,
+  getJobSummary,
+  insertBaseline,
+  rollbackBaseline,
+} from '../../src/store/index.js';
 import { type Backend, pgliteBackend, postgresBackend } from '../store/backends.js';
 import { metrics, result } from '../store/fixtures.js';
 import { bearer, type Harness, startHarness, testConfig } from './harness.js';
@@ -146,6 +155,26 @@ for (const backend of [pgliteBackend, postgresBackend] as Backend[]) {
       expect(fromCache.body).toBe(fromDb.body);
       expect(fromCache.headers['content-type']).toBe(fromDb.headers['content-type']);
       expect(fromCache.headers['x-request-id']).not.toBe(fromDb.headers['x-request-id']);
+    });
+
+    it('the status read selects only what the view shows, and shows the same as the full row', async () => {
+      const db = h.tdb.database.db;
+      const request = {
+        agent_type: 'dqn',
+        environments: ['CartPole-v1', 'Acrobot-v1'],
+        num_episodes: 3,
+        agent_state: { 'q_net.0.weight': { shape: [2, 2], data: [1, 2, 3, 4] } },
+      };
+      const { job } = await createJob(db, { request: request as never, trial_id: 't-1' });
+      await claimJob(db, job.id, { owner: 'w', leaseMs: 60_000 });
+      const summary = await getJobSummary(db, job.id);
+      expect(summary?.request).toEqual({ agent_type: 'dqn', environments: ['CartPole-v1', 'Acrobot-v1'] });
+      const full = await getJob(db, job.id);
+      expect(jobView(summary as NonNullable<typeof summary>)).toEqual(
+        jobView(full as NonNullable<typeof full>),
+      );
+      expect(jobView(full as NonNullable<typeof full>)).toMatchObject({ status: 'running', attempts: 1 });
+      expect(await getJobSummary(db, '00000000-0000-4000-8000-000000000000')).toBeNull();
     });
 
     it('/health shares one round of checks for about a second', async () => {

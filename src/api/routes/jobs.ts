@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { NotFoundError } from '../../errors.js';
 import { EvaluationRequest } from '../../evaluation/schemas.js';
-import { createJob, type EvaluationJob, getJob } from '../../store/index.js';
+import { createJob, type EvaluationJob, getJob, getJobSummary, type JobSummary } from '../../store/index.js';
 import { type ApiContext, requireDatabase } from '../context.js';
 import { rateLimitClasses } from '../plugins/rate-limit.js';
 import { ResponseCache } from '../read-cache.js';
@@ -14,7 +14,7 @@ import { checkEvaluationRequest } from '../validate-request.js';
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
 /** The stored job as the API shows it. */
-export function jobView(job: EvaluationJob): Job {
+export function jobView(job: EvaluationJob | JobSummary): Job {
   return {
     job_id: job.id,
     status: job.status,
@@ -35,7 +35,7 @@ export function jobView(job: EvaluationJob): Job {
 }
 
 const DEFAULT_WAIT_SECONDS = 30;
-const done = (job: EvaluationJob) => job.status === 'completed' || job.status === 'failed';
+const done = (job: Pick<EvaluationJob, 'status'>) => job.status === 'completed' || job.status === 'failed';
 
 /**
  * Serialised views of finished jobs, by id. A job that has completed or failed for good never
@@ -126,7 +126,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
       const id = request.params.job_id;
       const cached = finished.get(id);
       if (cached !== undefined) return reply.type(JSON_TYPE).send(cached);
-      const job = await getJob(requireDatabase(ctx).db, id);
+      const job = await getJobSummary(requireDatabase(ctx).db, id);
       if (job === null) throw new NotFoundError(`job ${id} not found`, { job_id: id });
       if (!done(job)) return jobView(job);
       // The route's compiled 200 serialiser: the cached text is what it would send each time.
