@@ -17,6 +17,7 @@ import { authRoutes } from './routes/auth.js';
 import { baselineRoutes } from './routes/baselines.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { BODY_LIMIT_BYTES } from './validate-request.js';
 
 export interface ServerDeps {
@@ -130,5 +131,6 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   await jobRoutes(app, ctx);
   await baselineRoutes(app, ctx);
   await healthRoutes(app, ctx);
+  await metricsRoutes(app, ctx);
   return app;
 }

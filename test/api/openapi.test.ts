@@ -27,6 +27,7 @@ const ROUTES = [
   'get /v1/baselines/{agent_type}',
   'post /v1/baselines',
   'get /health',
+  'get /metrics',
 ];
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
 
@@ -69,9 +70,9 @@ describe('OpenAPI document', async () => {
         for (const [code, r] of Object.entries(op.responses)) {
           expect(/^[1-5]\d\d$/.test(code), `${where}: status ${code}`).toBe(true);
           expect(typeof r.description, `${where} ${code}: description`).toBe('string');
-          expect(r.content?.['application/json']?.schema, `${where} ${code}: JSON schema`).toBeTypeOf(
-            'object',
-          );
+          // JSON everywhere but the Prometheus exposition (text/plain).
+          const type = path === '/metrics' && code === '200' ? 'text/plain' : 'application/json';
+          expect(r.content?.[type]?.schema, `${where} ${code}: ${type} schema`).toBeTypeOf('object');
         }
         for (const s of op.security ?? []) {
           for (const name of Object.keys(s)) expect(doc.components.securitySchemes).toHaveProperty(name);
