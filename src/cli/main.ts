@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { TarsError } from '../errors.js';
+import { registerBaseline } from './commands/baseline.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEnvs } from './commands/envs.js';
 import { registerEvaluate } from './commands/evaluate.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerUsers(program);
   registerMigrate(program);
   registerOpenapi(program);
+  registerBaseline(program);
   return program;
 }
 
