@@ -147,7 +147,7 @@ export async function runLearning(name: string, options: BenchRunOptions): Promi
   printTable(
     ['seed', 'mean return', 'std', `≥ ${c.target}`, 'wall s', 'cpu s', 'steps/s'],
     runs.map((r) => [
-      r.seed,
+      String(r.seed),
       r.meanReturn,
       r.stdReturn,
       r.meanReturn >= c.target ? 'yes' : 'no',
