@@ -41,7 +41,7 @@ ci: ## Run the same checks as CI (.ci/run)
 demo: build ## Seeded demo rollouts in every environment
 	$(CLI) demo
 
-quickstart: ## Install, build and run the demo (the README's first command)
+quickstart: ## Install, build, start the engine on PGlite, run a real evaluation over HTTP (the README quick start)
 	npm ci && npm run quickstart
 
 envs: build ## List the environments with spaces, step limits and reward thresholds
