@@ -171,3 +171,52 @@ export function checkSameLength(
     fail(`arrays must all have ${n} elements`, 'length');
   }
 }
+
+/** Argument checks of `linearForward` (y = act(x·Wᵀ + b)), shared by both backends. */
+export function checkLinearForward(
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  y: Float32Array,
+  batch: number,
+  inDim: number,
+  outDim: number,
+): void {
+  checkDims(batch, inDim, outDim);
+  checkLength('x', x, batch * inDim);
+  checkLength('w', w, outDim * inDim);
+  if (bias !== null) checkLength('bias', bias, outDim);
+  checkLength('y', y, batch * outDim);
+}
+
+/** Argument checks of `linearBackwardInput` (dX = dY·W), shared by both backends. */
+export function checkLinearBackwardInput(
+  dy: Float32Array,
+  w: Float32Array,
+  dx: Float32Array,
+  batch: number,
+  inDim: number,
+  outDim: number,
+): void {
+  checkDims(batch, inDim, outDim);
+  checkLength('dy', dy, batch * outDim);
+  checkLength('w', w, outDim * inDim);
+  checkLength('dx', dx, batch * inDim);
+}
+
+/** Argument checks of `linearBackwardParams` (dW += dYᵀ·X, db += Σ dY), shared by both backends. */
+export function checkLinearBackwardParams(
+  dy: Float32Array,
+  x: Float32Array,
+  dw: Float32Array,
+  db: Float32Array | null,
+  batch: number,
+  inDim: number,
+  outDim: number,
+): void {
+  checkDims(batch, inDim, outDim);
+  checkLength('dy', dy, batch * outDim);
+  checkLength('x', x, batch * inDim);
+  checkLength('dw', dw, outDim * inDim);
+  if (db !== null) checkLength('db', db, outDim);
+}

@@ -14,7 +14,9 @@ import {
   activationCode,
   checkCount,
   checkDims,
-  checkLength,
+  checkLinearBackwardInput,
+  checkLinearBackwardParams,
+  checkLinearForward,
   checkSameLength,
   type DenseKernels,
 } from './kernels-common.js';
@@ -49,11 +51,7 @@ export class RefKernels implements DenseKernels {
     outDim: number,
     activation: Activation,
   ): void {
-    checkDims(batch, inDim, outDim);
-    checkLength('x', x, batch * inDim);
-    checkLength('w', w, outDim * inDim);
-    if (bias !== null) checkLength('bias', bias, outDim);
-    checkLength('y', y, batch * outDim);
+    checkLinearForward(x, w, bias, y, batch, inDim, outDim);
     const code = activationCode(activation);
     for (let b = 0; b < batch; b++) {
       const xr = b * inDim;
@@ -75,10 +73,7 @@ export class RefKernels implements DenseKernels {
     inDim: number,
     outDim: number,
   ): void {
-    checkDims(batch, inDim, outDim);
-    checkLength('dy', dy, batch * outDim);
-    checkLength('w', w, outDim * inDim);
-    checkLength('dx', dx, batch * inDim);
+    checkLinearBackwardInput(dy, w, dx, batch, inDim, outDim);
     const row = this.#rowOf(inDim);
     for (let b = 0; b < batch; b++) {
       row.fill(0, 0, inDim);
@@ -102,11 +97,7 @@ export class RefKernels implements DenseKernels {
     inDim: number,
     outDim: number,
   ): void {
-    checkDims(batch, inDim, outDim);
-    checkLength('dy', dy, batch * outDim);
-    checkLength('x', x, batch * inDim);
-    checkLength('dw', dw, outDim * inDim);
-    if (db !== null) checkLength('db', db, outDim);
+    checkLinearBackwardParams(dy, x, dw, db, batch, inDim, outDim);
     const row = this.#rowOf(inDim);
     for (let o = 0; o < outDim; o++) {
       const wr = o * inDim;

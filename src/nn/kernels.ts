@@ -11,7 +11,9 @@ import {
   activationCode,
   checkCount,
   checkDims,
-  checkLength,
+  checkLinearBackwardInput,
+  checkLinearBackwardParams,
+  checkLinearForward,
   checkSameLength,
   type DenseKernels,
 } from './kernels-common.js';
@@ -85,11 +87,7 @@ export class WasmKernels implements DenseKernels {
     outDim: number,
     activation: Activation,
   ): void {
-    checkDims(batch, inDim, outDim);
-    checkLength('x', x, batch * inDim);
-    checkLength('w', w, outDim * inDim);
-    if (bias !== null) checkLength('bias', bias, outDim);
-    checkLength('y', y, batch * outDim);
+    checkLinearForward(x, w, bias, y, batch, inDim, outDim);
     const code = activationCode(activation);
     // Offsets first: growing the scratch may grow the memory and detach these views, but
     // their offsets stay valid.
@@ -109,10 +107,7 @@ export class WasmKernels implements DenseKernels {
     inDim: number,
     outDim: number,
   ): void {
-    checkDims(batch, inDim, outDim);
-    checkLength('dy', dy, batch * outDim);
-    checkLength('w', w, outDim * inDim);
-    checkLength('dx', dx, batch * inDim);
+    checkLinearBackwardInput(dy, w, dx, batch, inDim, outDim);
     const pdy = this.#ptr(dy, 'dy');
     const pw = this.#ptr(w, 'w');
     const pdx = this.#ptr(dx, 'dx');
@@ -129,11 +124,7 @@ export class WasmKernels implements DenseKernels {
     inDim: number,
     outDim: number,
   ): void {
-    checkDims(batch, inDim, outDim);
-    checkLength('dy', dy, batch * outDim);
-    checkLength('x', x, batch * inDim);
-    checkLength('dw', dw, outDim * inDim);
-    if (db !== null) checkLength('db', db, outDim);
+    checkLinearBackwardParams(dy, x, dw, db, batch, inDim, outDim);
     const pdy = this.#ptr(dy, 'dy');
     const px = this.#ptr(x, 'x');
     const pdw = this.#ptr(dw, 'dw');
