@@ -5,9 +5,10 @@
  * - RolloutBuffer (PPO, A2C): n_steps × n_envs transitions, then Generalised Advantage
  *   Estimation (Schulman et al. 2016, "High-Dimensional Continuous Control Using GAE"),
  *   computed backwards exactly as Stable-Baselines3's `RolloutBuffer.compute_returns_and_advantage`.
- * - ReplayBuffer (DQN, DDPG): a ring of `capacity` transitions, uniform sampling with
- *   replacement as SB3's `ReplayBuffer.sample`; `dones` holds termination only, so a
- *   time-limit truncation still bootstraps (SB3's `handle_timeout_termination`).
+ * - ReplayBuffer (DQN, DDPG): a ring of `capacity` transitions; `dones` holds termination
+ *   only, so a time-limit truncation still bootstraps (SB3's `handle_timeout_termination`).
+ *   Minibatches are drawn by the off-policy loop (`sampleIndices` + `gatherRows`), straight
+ *   into the networks' input buffers.
  */
 import type { Generator } from '../rng/index.js';
 
@@ -132,29 +133,16 @@ export class ReplayBuffer {
   private pos = 0;
   private filled = 0;
 
-  // Minibatch output buffers, reused by every sample() call.
-  readonly batchObs: Float32Array;
-  readonly batchNextObs: Float32Array;
-  readonly batchActions: Float32Array;
-  readonly batchRewards: Float32Array;
-  readonly batchDones: Float32Array;
-
   constructor(
     readonly capacity: number,
     readonly obsDim: number,
     readonly actDim: number,
-    readonly batchSize: number,
   ) {
     this.obs = new Float32Array(capacity * obsDim);
     this.nextObs = new Float32Array(capacity * obsDim);
     this.actions = new Float32Array(capacity * actDim);
     this.rewards = new Float32Array(capacity);
     this.dones = new Uint8Array(capacity);
-    this.batchObs = new Float32Array(batchSize * obsDim);
-    this.batchNextObs = new Float32Array(batchSize * obsDim);
-    this.batchActions = new Float32Array(batchSize * actDim);
-    this.batchRewards = new Float32Array(batchSize);
-    this.batchDones = new Float32Array(batchSize);
   }
 
   get size(): number {
@@ -184,19 +172,5 @@ export class ReplayBuffer {
     this.dones[p] = terminated ? 1 : 0;
     this.pos = (p + 1) % this.capacity;
     if (this.filled < this.capacity) this.filled++;
-  }
-
-  /** Uniform minibatch with replacement into the batch* buffers. */
-  sample(rng: Generator): void {
-    const d = this.obsDim;
-    const a = this.actDim;
-    for (let b = 0; b < this.batchSize; b++) {
-      const i = rng.integers(0, this.filled);
-      this.batchObs.set(this.obs.subarray(i * d, i * d + d), b * d);
-      this.batchNextObs.set(this.nextObs.subarray(i * d, i * d + d), b * d);
-      for (let k = 0; k < a; k++) this.batchActions[b * a + k] = this.actions[i * a + k];
-      this.batchRewards[b] = this.rewards[i];
-      this.batchDones[b] = this.dones[i];
-    }
   }
 }

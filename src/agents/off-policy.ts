@@ -164,7 +164,6 @@ export function runOffPolicy(
     Math.min(hp.buffer_size, maxTransitions),
     obsDim,
     algorithm.bufferActionDim,
-    hp.batch_size,
   );
 
   const lastObs = new Float32Array(nEnvs * obsDim);

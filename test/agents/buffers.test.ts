@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { permutation, ReplayBuffer, RolloutBuffer } from '../../src/agents/buffers.js';
+import { gatherRows, sampleIndices } from '../../src/agents/off-policy.js';
 import { Generator } from '../../src/rng/index.js';
 
 describe('RolloutBuffer GAE', () => {
@@ -71,22 +72,30 @@ describe('permutation', () => {
 });
 
 describe('ReplayBuffer', () => {
-  it('wraps around at capacity and samples only stored transitions', () => {
-    const rb = new ReplayBuffer(4, 2, 1, 64);
+  it('wraps around at capacity; minibatches drawn from it hold only stored transitions', () => {
+    const rb = new ReplayBuffer(4, 2, 1);
     for (let i = 0; i < 6; i++) {
       rb.add(new Float32Array([i, -i]), 0, new Float32Array([i + 1, -i - 1]), 0, [i % 2], 0, i * 10, i === 5);
     }
     expect(rb.size).toBe(4);
-    rb.sample(new Generator(0));
+    const batch = 64;
+    const idx = new Int32Array(batch);
+    sampleIndices(new Generator(0), rb.size, idx, batch);
+    const obs = new Float32Array(batch * 2);
+    const nextObs = new Float32Array(batch * 2);
+    const actions = new Float32Array(batch);
+    gatherRows(rb.obs, 2, idx, batch, obs, 2, 0);
+    gatherRows(rb.nextObs, 2, idx, batch, nextObs, 2, 0);
+    gatherRows(rb.actions, 1, idx, batch, actions, 1, 0);
     const seen = new Set<number>();
-    for (let b = 0; b < 64; b++) {
-      const o = rb.batchObs[b * 2];
+    for (let b = 0; b < batch; b++) {
+      const o = obs[b * 2];
       seen.add(o);
-      expect(rb.batchObs[b * 2 + 1]).toBe(-o);
-      expect(rb.batchNextObs[b * 2]).toBe(o + 1);
-      expect(rb.batchRewards[b]).toBe(o * 10);
-      expect(rb.batchActions[b]).toBe(o % 2);
-      expect(rb.batchDones[b]).toBe(o === 5 ? 1 : 0);
+      expect(obs[b * 2 + 1]).toBe(-o);
+      expect(nextObs[b * 2]).toBe(o + 1);
+      expect(rb.rewards[idx[b]]).toBe(o * 10);
+      expect(actions[b]).toBe(o % 2);
+      expect(rb.dones[idx[b]]).toBe(o === 5 ? 1 : 0);
     }
     // transitions 0 and 1 were overwritten by 4 and 5
     expect([...seen].sort()).toEqual([2, 3, 4, 5]);

@@ -143,7 +143,7 @@ function tinyLearner(batch = 8): { learner: DdpgLearner; replay: ReplayBuffer } 
   });
   const learner = new DdpgLearner(agent, 3, 1);
   const rng = new Generator(4);
-  const replay = new ReplayBuffer(32, 3, 1, batch);
+  const replay = new ReplayBuffer(32, 3, 1);
   for (let i = 0; i < 32; i++) {
     const o = randomObs(rng, 2);
     replay.add(o, 0, o, 1, [rng.uniform(-1, 1)], 0, -5 * rng.random(), rng.random() < 0.3);

@@ -214,7 +214,7 @@ describe('DqnLearner', () => {
     const learner = new DqnLearner(agent, 3);
     // Random transitions with rewards large enough to reach the loss's linear branch.
     const rng = new Generator(4);
-    const replay = new ReplayBuffer(32, 4, 1, 8);
+    const replay = new ReplayBuffer(32, 4, 1);
     for (let i = 0; i < 32; i++) {
       const o = randomObs(rng, 2);
       replay.add(o, 0, o, 1, [rng.integers(2)], 0, 3 * rng.standardNormal(), rng.random() < 0.3);
