@@ -46,7 +46,8 @@ export async function renderDiagrams(files, outDir, { log = () => {} } = {}) {
   console.warn = () => {};
   try {
     for (const file of files) {
-      const shown = relative(ROOT, resolve(file)) || file;
+      const rel = relative(ROOT, resolve(file));
+      const shown = rel === '' || rel.startsWith('..') ? resolve(file) : rel;
       const blocks = extractMermaidBlocks(readFileSync(file, 'utf8'), shown);
       for (const block of blocks) {
         const where = `${shown} block ${block.index} (line ${block.line})`;
