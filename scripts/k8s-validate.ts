@@ -12,7 +12,7 @@
 //   npx tsx scripts/k8s-validate.ts DIR...          only these kustomization directories
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prometheusOperatorModels from '@kubernetes-models/prometheus-operator';
 import * as kubernetesModels from 'kubernetes-models';
@@ -544,7 +544,7 @@ export function validateDeploy(dirs: string[] = overlayDirs()): { problems: stri
 }
 
 function main(argv: string[]): number {
-  const dirs = argv.length > 0 ? argv.map((d) => join(process.cwd(), d)) : overlayDirs();
+  const dirs = argv.length > 0 ? argv.map((d) => resolve(d)) : overlayDirs();
   const { problems, summary } = validateDeploy(dirs);
   for (const line of summary) process.stdout.write(`${line}\n`);
   if (problems.length > 0) {
