@@ -86,8 +86,8 @@ openapi: build ## Write docs/api/openapi.yaml from the route schemas
 	$(CLI) openapi
 
 openapi-validate: build ## Validate docs/api/openapi.yaml (OpenAPI 3 rules) and check it matches the routes
+	node scripts/openapi-validate.mjs
 	$(CLI) openapi --check
-	node --input-type=module -e "import SwaggerParser from '@apidevtools/swagger-parser'; const api = await SwaggerParser.validate('docs/api/openapi.yaml'); console.log('docs/api/openapi.yaml: valid OpenAPI ' + api.openapi + ', ' + Object.keys(api.paths).length + ' paths');"
 
 openapi-docs: ## Render docs/api/openapi.yaml as a static HTML page
 	node scripts/openapi-docs.mjs
@@ -95,7 +95,7 @@ openapi-docs: ## Render docs/api/openapi.yaml as a static HTML page
 generate-c4: ## Render the C4 diagrams of docs/architecture to SVG (Mermaid, Debian Chromium)
 	node scripts/generate-c4.mjs
 
-diagrams-check: ## Check the rendered C4 diagrams are up to date with their sources
+diagrams-check: ## Check the C4 diagrams: every code name exists in src/, every diagram renders
 	bash scripts/ci/diagrams-check.sh
 
 runbooks-check: ## Check the runbooks: every command and metric they name exists
