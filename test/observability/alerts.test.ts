@@ -181,6 +181,25 @@ describe('alert rules', () => {
   });
 });
 
+describe('runbooks', () => {
+  it('resolves every relative link between runbooks to a file and heading', () => {
+    const files = readdirSync(RUNBOOKS).filter((f) => f.endsWith('.md'));
+    const headings = new Map(files.map((f) => [f, anchors(readFileSync(join(RUNBOOKS, f), 'utf8'))]));
+    let links = 0;
+    for (const f of files) {
+      const text = readFileSync(join(RUNBOOKS, f), 'utf8');
+      for (const m of text.matchAll(/\]\(([A-Za-z0-9-]+\.md)?(?:#([a-z0-9_-]+))?\)/g)) {
+        const target = m[1] ?? f;
+        expect(headings.has(target), `${f} links to ${target}`).toBe(true);
+        if (m[2] !== undefined)
+          expect(headings.get(target)?.has(m[2]), `${f} links to ${target}#${m[2]}`).toBe(true);
+        links++;
+      }
+    }
+    expect(links).toBeGreaterThan(20);
+  });
+});
+
 describe('promtool tests', () => {
   const testFiles = readdirSync(TESTS)
     .filter((f) => f.endsWith('.yml'))
