@@ -30,7 +30,10 @@ export interface EpisodePoolOptions {
 function workerFile(): { filename: string; execArgv: string[] } {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
-    return { filename: new URL('./episode-worker.ts', here).href, execArgv: ['--import', 'tsx'] };
+    return {
+      filename: new URL('./episode-worker.ts', here).href,
+      execArgv: ['--import', import.meta.resolve('tsx')],
+    };
   }
   return { filename: new URL('./episode-worker.js', here).href, execArgv: [] };
 }

@@ -38,7 +38,10 @@ export interface EvaluationInput {
 function workerFile(): { filename: string; execArgv: string[] } {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
-    return { filename: new URL('./evaluation-worker.ts', here).href, execArgv: ['--import', 'tsx'] };
+    return {
+      filename: new URL('./evaluation-worker.ts', here).href,
+      execArgv: ['--import', import.meta.resolve('tsx')],
+    };
   }
   return { filename: new URL('./evaluation-worker.js', here).href, execArgv: [] };
 }
