@@ -20,7 +20,12 @@ export const ErrorEnvelope = Type.Object(
         description: 'context, e.g. `field` naming the bad input',
       }),
     ),
-    trace_id: Type.Optional(Type.String({ description: 'the request id, also sent as X-Request-Id' })),
+    trace_id: Type.Optional(
+      Type.String({
+        description:
+          'the OpenTelemetry trace id of the request when tracing is on; otherwise the request id (X-Request-Id)',
+      }),
+    ),
   },
   { $id: 'ErrorEnvelope' },
 );

@@ -4,15 +4,22 @@
  * each group of routes a thin layer over the store and the queue.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import { createLogger, maskUrl } from '../observability/logger.js';
 import type { Database } from '../store/index.js';
 import type { ApiContext, JobQueue } from './context.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { registerTracing } from './plugins/tracing.js';
 import { authRoutes } from './routes/auth.js';
 import { baselineRoutes } from './routes/baselines.js';
 import { healthRoutes } from './routes/health.js';
@@ -27,7 +34,12 @@ export interface ServerDeps {
   queue?: JobQueue | null;
   /** Redis for shared rate limits and the health check; default: a client on config.redisUrl */
   redis?: Redis | null;
-  /** Fastify logger option (default: pino at config.logLevel) */
+  /**
+   * The logger (default: src/observability/logger.ts at config.logLevel, on stdout); the CLI
+   * passes its process logger so the service and the command write one stream.
+   */
+  loggerInstance?: FastifyBaseLogger;
+  /** Fastify's logger option instead of a logger instance (`false`: no logging, for tests). */
   logger?: FastifyServerOptions['logger'];
   /** token lifetimes (defaults 3600 s and 7 days) */
   accessTtlSeconds?: number;
@@ -55,8 +67,14 @@ export function withoutIds<T>(schema: T): T {
 }
 
 export async function createServer(config: Config, deps: ServerDeps = {}): Promise<FastifyInstance> {
+  const logging: Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> =
+    deps.loggerInstance !== undefined
+      ? { loggerInstance: deps.loggerInstance }
+      : deps.logger !== undefined
+        ? { logger: deps.logger }
+        : { loggerInstance: createLogger({ level: config.logLevel }) };
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel },
+    ...logging,
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -64,8 +82,9 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     // Fastify's own per-request lines ("incoming request", "request completed") are written at
     // info for every request, which costs a large share of a read's CPU time under load; one
     // line per request is logged at debug instead (below), and errors still log at their level.
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
   });
+  await registerTracing(app);
   let redis = deps.redis ?? null;
   if (deps.redis === undefined && config.redisUrl !== null) {
     // Fail fast rather than queue commands while Redis is away: the rate limiter then lets
@@ -110,7 +129,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       request.log.debug(
         {
           method: request.method,
-          url: request.url,
+          url: maskUrl(request.url),
           statusCode: reply.statusCode,
           responseTime: reply.elapsedTime,
         },

@@ -10,6 +10,8 @@
  * come from the caller (`options.baselineFor`, `options.populationFor`), progress goes to
  * `options.onProgress`.
  */
+
+import type { Span } from '@opentelemetry/api';
 import {
   type AgentType,
   createAgent,
@@ -41,6 +43,7 @@ import {
   type TrainingSummary,
 } from './schemas.js';
 import { createSequentialTest, type SequentialStep } from './sequential.js';
+import { hyperparameterSummary, inSpan } from './spans.js';
 import { assertValid } from './validate.js';
 
 /** A baseline to compare with, and where it came from (for the report). */
@@ -208,16 +211,72 @@ export function validateEvaluationRequest(
   return { req, agentType, hyperparameters, stateDict, numEpisodes };
 }
 
+/** The `ml.*` attributes of a metrics record (on compute_metrics, and on the root for one environment). */
+function metricAttributes(span: Span, m: MetricsResult): void {
+  span.setAttributes({
+    'ml.mean_reward': m.mean_reward,
+    'ml.std_reward': m.std_reward,
+    'ml.iqm_reward': m.iqm_reward,
+    'ml.success_rate': m.success_rate,
+    'ml.mean_steps': m.mean_steps,
+    'ml.episodes': m.num_episodes,
+  });
+}
+
+/** The `ml.regression.*` attributes of a set of verdicts: any regression, the worst severity, the highest confidence. */
+function regressionAttributes(span: Span, reports: readonly (RegressionReport | null)[]): void {
+  const compared = reports.filter((r): r is RegressionReport => r !== null);
+  span.setAttributes({
+    'ml.regression.compared': compared.length,
+    'ml.regression.detected': compared.some((r) => r.is_regression),
+    'ml.regression.severity': maxSeverity(compared),
+    'ml.regression.should_rollback': compared.some((r) => r.should_rollback),
+  });
+  if (compared.length > 0) {
+    span.setAttribute('ml.regression.confidence', Math.max(...compared.map((r) => r.confidence)));
+  }
+}
+
+function nashAttributes(span: Span, n: NashScores): void {
+  span.setAttributes({
+    'ml.nash.conflict_score': n.conflict_score,
+    'ml.nash.stability_score': n.stability_score,
+    'ml.nash.deviation_from_equilibrium': n.deviation_from_equilibrium,
+    'ml.nash.recommendation': n.recommendation,
+  });
+}
+
 /**
  * Evaluates the request. Throws ValidationError (naming the field) for bad input before any
  * work starts; environments are validated against the agent's spaces as they are reached.
+ * Traced as `evaluate_agent_in_env` (spans.ts) under the caller's active span.
  */
 export async function evaluate(request: unknown, options: EvaluateOptions = {}): Promise<EvaluationResult> {
+  return inSpan('evaluate_agent_in_env', {}, (span) => runEvaluation(request, options, span));
+}
+
+async function runEvaluation(
+  request: unknown,
+  options: EvaluateOptions,
+  root: Span,
+): Promise<EvaluationResult> {
   const t0 = process.hrtime.bigint();
   const { req, agentType, hyperparameters, stateDict, numEpisodes } = validateEvaluationRequest(
     request,
     options,
   );
+  if (root.isRecording()) {
+    root.setAttributes({
+      'ml.agent_type': agentType,
+      'ml.environment': req.environments.join(','),
+      'ml.environments': [...req.environments],
+      'ml.episodes': numEpisodes,
+      'ml.hyperparameters': hyperparameterSummary(hyperparameters),
+      'ml.agent_state': req.agent_state !== undefined,
+      'ml.quick_mode': req.quick_mode ?? false,
+      ...(req.training !== undefined ? { 'ml.training.total_timesteps': req.training.total_timesteps } : {}),
+    });
+  }
   const deterministic = req.deterministic ?? true;
   const compare = req.compare_to_baseline ?? true;
   const detect = req.detect_regressions ?? true;
@@ -250,17 +309,31 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
       const seed = req.training.seed ?? 0;
       const budget = req.training.total_timesteps;
       report(k, 0, `training ${agentType} on ${envId}`);
-      const run = trainAgent(
-        agentType,
-        hyperparameters,
+      const run = inSpan(
+        'train_agent',
         {
-          envId,
-          totalTimesteps: budget,
-          seed,
-          onProgress: (p) => report(k, 0.7 * (p.timesteps / budget), `training ${agentType} on ${envId}`),
-          shouldStop: options.shouldStop,
+          'ml.environment': envId,
+          'ml.agent_type': agentType,
+          'ml.training.total_timesteps': budget,
+          'ml.training.seed': seed,
+          'ml.agent_state': stateDict !== undefined,
         },
-        stateDict,
+        (span) => {
+          const r = trainAgent(
+            agentType,
+            hyperparameters,
+            {
+              envId,
+              totalTimesteps: budget,
+              seed,
+              onProgress: (p) => report(k, 0.7 * (p.timesteps / budget), `training ${agentType} on ${envId}`),
+              shouldStop: options.shouldStop,
+            },
+            stateDict,
+          );
+          span.setAttributes({ 'ml.training.timesteps': r.timesteps, 'ml.training.episodes': r.episodes });
+          return r;
+        },
       );
       // Training returns early when asked to stop; a partly trained agent is not evaluated.
       if (options.shouldStop?.()) throw new CancelledError('evaluation cancelled during training');
@@ -269,7 +342,9 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
       training = summariseTraining(run, seed);
       trainingSeconds += run.seconds;
     } else {
-      agent = createAgent(agentType, hyperparameters, stateDict, { envId });
+      agent = inSpan('load_agent', { 'ml.environment': envId, 'ml.agent_type': agentType }, () =>
+        createAgent(agentType, hyperparameters, stateDict, { envId }),
+      );
     }
     const evalShare = req.training !== undefined ? 0.3 : 1;
     const evalBase = 1 - evalShare;
@@ -306,27 +381,44 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
       let step: SequentialStep | null = null;
       const episodes: ReturnType<typeof runEpisodes>['episodes'] = [];
       let actions: ReturnType<typeof runEpisodes>['actions'] | null = null;
-      while (next > 0) {
-        const chunk = Array.from({ length: next }, (_, i) => played + i);
-        const r = await (options.pool?.run(
-          agent,
-          { ...runOptions, episodes: chunk },
-          next * spec.maxEpisodeSteps,
-        ) ?? runEpisodes(agent, { ...runOptions, episodes: chunk }));
-        episodes.push(...r.episodes);
-        actions = actions === null ? r.actions : mergeActionCounts(actions, r.actions);
-        played += next;
-        step = test.update({ current: r.episodes.map((e) => e.return) });
-        report(k, evalBase + evalShare * Math.min(1, played / step.cap), `evaluating ${envId}`);
-        next = step.next?.current ?? 0;
-      }
-      metrics = computeMetrics(episodes, {
-        envId,
-        actions: actions ?? undefined,
-        resamples,
-        losses: losses[envId],
-        lossTrendWindow: options.lossTrendWindow,
+      await inSpan(
+        'run_episodes',
+        {
+          'ml.environment': envId,
+          'ml.adaptive': true,
+          'ml.adaptive.max_episodes': req.adaptive.max_episodes,
+        },
+        async (span) => {
+          while (next > 0) {
+            const chunk = Array.from({ length: next }, (_, i) => played + i);
+            const r = await (options.pool?.run(
+              agent,
+              { ...runOptions, episodes: chunk },
+              next * spec.maxEpisodeSteps,
+            ) ?? runEpisodes(agent, { ...runOptions, episodes: chunk }));
+            episodes.push(...r.episodes);
+            actions = actions === null ? r.actions : mergeActionCounts(actions, r.actions);
+            played += next;
+            step = test.update({ current: r.episodes.map((e) => e.return) });
+            report(k, evalBase + evalShare * Math.min(1, played / step.cap), `evaluating ${envId}`);
+            next = step.next?.current ?? 0;
+          }
+          span.setAttribute('ml.episodes', played);
+        },
+      );
+      metrics = inSpan('compute_metrics', { 'ml.environment': envId }, (span) => {
+        const m = computeMetrics(episodes, {
+          envId,
+          actions: actions ?? undefined,
+          resamples,
+          losses: losses[envId],
+          lossTrendWindow: options.lossTrendWindow,
+        });
+        if (span.isRecording()) metricAttributes(span, m);
+        return m;
       });
+      // (assigned inside the span's callback, which TypeScript's narrowing does not follow)
+      step = step as SequentialStep | null;
       if (step !== null) {
         adaptive = {
           episodes_used: played,
@@ -334,34 +426,54 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
           cap: step.cap,
           decision: step.decision === 'continue' ? 'inconclusive' : step.decision,
         };
-        if (step.evidence !== null) {
-          adaptiveReport = detectRegression(metrics, baseline.metrics, options.thresholds, {
-            evidence: step.evidence,
-          });
+        const evidence = step.evidence;
+        if (evidence !== null) {
+          const current = metrics;
+          adaptiveReport = inSpan(
+            'detect_regression',
+            { 'ml.environment': envId, 'ml.adaptive': true },
+            (span) => {
+              const r = detectRegression(current, baseline.metrics, options.thresholds, { evidence });
+              if (span.isRecording()) regressionAttributes(span, [r]);
+              return r;
+            },
+          );
         }
       }
     } else {
-      const r = await (options.pool?.run(
-        agent,
-        {
-          ...runOptions,
-          onEpisode: (done, total) => report(k, evalBase + evalShare * (done / total), `evaluating ${envId}`),
-        },
-        numEpisodes * spec.maxEpisodeSteps,
-      ) ??
-        runEpisodes(agent, {
-          ...runOptions,
-          onEpisode: (done, total) => {
-            if (done % 10 === 0 || done === total)
-              report(k, evalBase + evalShare * (done / total), `evaluating ${envId}`);
-          },
-        }));
-      metrics = computeMetrics(r.episodes, {
-        envId,
-        actions: r.actions,
-        resamples,
-        losses: losses[envId],
-        lossTrendWindow: options.lossTrendWindow,
+      const r = await inSpan(
+        'run_episodes',
+        { 'ml.environment': envId, 'ml.episodes': numEpisodes, 'ml.deterministic': deterministic },
+        () =>
+          options.pool?.run(
+            agent,
+            {
+              ...runOptions,
+              onEpisode: (done, total) =>
+                report(k, evalBase + evalShare * (done / total), `evaluating ${envId}`),
+            },
+            numEpisodes * spec.maxEpisodeSteps,
+          ) ??
+          Promise.resolve(
+            runEpisodes(agent, {
+              ...runOptions,
+              onEpisode: (done, total) => {
+                if (done % 10 === 0 || done === total)
+                  report(k, evalBase + evalShare * (done / total), `evaluating ${envId}`);
+              },
+            }),
+          ),
+      );
+      metrics = inSpan('compute_metrics', { 'ml.environment': envId }, (span) => {
+        const m = computeMetrics(r.episodes, {
+          envId,
+          actions: r.actions,
+          resamples,
+          losses: losses[envId],
+          lossTrendWindow: options.lossTrendWindow,
+        });
+        if (span.isRecording()) metricAttributes(span, m);
+        return m;
       });
     }
     evaluationSeconds += Number(process.hrtime.bigint() - tr) / 1e9;
@@ -393,8 +505,11 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
         pairs[envId] = { current: perEnv[envId].metrics, baseline: b.metrics };
     }
     if (Object.keys(pairs).length > 0) {
-      const reports = detectRegressions(pairs, options.thresholds);
-      for (const [envId, report] of Object.entries(reports)) perEnv[envId].regression = report;
+      inSpan('detect_regression', { 'ml.environment': Object.keys(pairs).join(',') }, (span) => {
+        const reports = detectRegressions(pairs, options.thresholds);
+        for (const [envId, report] of Object.entries(reports)) perEnv[envId].regression = report;
+        if (span.isRecording()) regressionAttributes(span, Object.values(reports));
+      });
     }
   }
 
@@ -459,7 +574,15 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
     });
   }
   others.delete('candidate');
-  const nash = scoreNash([candidate, ...others.values()], 'candidate', { environments: envs });
+  const nash = inSpan(
+    'nash_scoring',
+    { 'ml.nash.population_size': others.size + 1, 'ml.environment': envs.join(',') },
+    (span) => {
+      const n = scoreNash([candidate, ...others.values()], 'candidate', { environments: envs });
+      if (span.isRecording()) nashAttributes(span, n.overall);
+      return n;
+    },
+  );
   for (const envId of envs) perEnv[envId].nash_scores = nash.perEnvironment[envId] ?? null;
   const overallNash: NashScores = nash.overall;
 
@@ -474,6 +597,11 @@ export async function evaluate(request: unknown, options: EvaluateOptions = {}):
         ? 'No regression detected against the baselines. '
         : 'No baseline compared. ';
   const summary = `${verdictText}Nash: ${overallNash.recommendation} — ${overallNash.details}`;
+  if (root.isRecording()) {
+    if (envs.length === 1) metricAttributes(root, perEnv[envs[0]].metrics);
+    regressionAttributes(root, reports);
+    nashAttributes(root, overallNash);
+  }
   progress(1, 'done');
   return {
     agent_type: agentType,

@@ -15,8 +15,13 @@
  *
  * The jitter draws come from an injectable `random()` (a seeded src/rng Generator in tests)
  * and the waits from an injectable `sleep`, so the policy is testable without wall-clock waits.
+ *
+ * Each attempt is an OpenTelemetry client span (`POST`, kind CLIENT) under the active span, and
+ * carries the trace to the receiver in a W3C `traceparent` header; instrumentation-http does
+ * not see `fetch`, so the span is made here. Without a registered tracer both are no-ops.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { npRandom } from '../rng/index.js';
 
 export interface RetryPolicy {
@@ -108,33 +113,42 @@ export async function deliver(
     let retryAfterMs: number | null = null;
     const timeout = AbortSignal.timeout(policy.timeoutMs);
     const signal = env.signal ? AbortSignal.any([timeout, env.signal]) : timeout;
+    const span = clientSpan(req.url, attempt);
     try {
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        ...(typeof req.headers === 'function' ? req.headers() : req.headers),
+      };
+      propagation.inject(trace.setSpan(context.active(), span), headers);
       const res = await fetch(req.url, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(typeof req.headers === 'function' ? req.headers() : req.headers),
-        },
+        headers,
         body: req.body,
         signal,
         redirect: 'manual',
       });
       status = res.status;
+      span.setAttribute('http.response.status_code', status);
       retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now());
       // Read the body so the connection can be reused; its content is not needed.
       await res.arrayBuffer();
       if (res.ok) {
+        span.end();
         attempts.push({ status, error: null, waitMs: null });
         return { ok: true, status, attempts };
       }
       error = `HTTP ${status}`;
+      span.setAttribute('error.type', String(status));
     } catch (err) {
       error = timeout.aborted
         ? `timed out after ${policy.timeoutMs} ms`
         : err instanceof Error
           ? describeFetchError(err)
           : String(err);
+      span.setAttribute('error.type', timeout.aborted ? 'timeout' : 'network');
     }
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error });
+    span.end();
     const canRetry =
       attempt < policy.maxRetries &&
       !env.signal?.aborted &&
@@ -155,6 +169,29 @@ export async function deliver(
       return { ok: false, status, error: `${error}; aborted while waiting to retry`, attempts };
     }
   }
+}
+
+/**
+ * The client span of one attempt. The URL is recorded without its query string and user info,
+ * which may carry credentials.
+ */
+function clientSpan(url: string, attempt: number) {
+  let attributes: Record<string, string | number> = { 'http.request.method': 'POST' };
+  try {
+    const u = new URL(url);
+    attributes = {
+      ...attributes,
+      'url.full': `${u.origin}${u.pathname}`,
+      'server.address': u.hostname,
+      'server.port': Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
+    };
+  } catch {
+    // an unparsable URL fails in fetch and is reported there
+  }
+  if (attempt > 0) attributes['http.request.resend_count'] = attempt;
+  return trace
+    .getTracer('tars-eval.integrations')
+    .startSpan('POST', { kind: SpanKind.CLIENT, attributes }, context.active());
 }
 
 /** undici wraps the socket error in `cause`; that is the informative part. */

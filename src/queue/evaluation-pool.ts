@@ -12,6 +12,7 @@ import type { BaselineRecord } from '../evaluation/evaluate.js';
 import type { PopulationAgent } from '../evaluation/nash-scoring.js';
 import type { RegressionThresholds } from '../evaluation/regression.js';
 import type { EvaluationRequest } from '../evaluation/schemas.js';
+import { activeTracingSettings } from '../observability/tracing.js';
 import type { EvaluationOutcome, EvaluationTask, ProgressMessage } from './evaluation-worker.js';
 
 export interface EvaluationPoolOptions {
@@ -32,6 +33,8 @@ export interface EvaluationInput {
   request: EvaluationRequest;
   baselines: Record<string, BaselineRecord | null>;
   population: Record<string, PopulationAgent[]>;
+  /** W3C trace context the evaluation's spans are children of (null or absent: none). */
+  traceContext?: Record<string, string> | null;
 }
 
 /** The worker module beside this one: compiled JavaScript in dist/, TypeScript under tsx/vitest. */
@@ -86,6 +89,9 @@ export class EvaluationPool {
       lossTrendWindow: this.#options.lossTrendWindow,
       episodeThreads: this.#options.episodeThreads ?? 0,
       envCacheSize: this.#options.envCacheSize ?? 50,
+      traceContext: input.traceContext ?? null,
+      // The thread traces when this process does, with the same exporter settings.
+      tracing: activeTracingSettings(),
       port: port2,
       stop,
     };

@@ -11,6 +11,7 @@
  * survive the thread boundary, and the processor decides retry or not from the kind.
  */
 import type { MessagePort } from 'node:worker_threads';
+import { context } from '@opentelemetry/api';
 import { CancelledError, TarsError } from '../errors.js';
 import type { BaselineRecord } from '../evaluation/evaluate.js';
 import { evaluate } from '../evaluation/evaluate.js';
@@ -18,6 +19,12 @@ import type { PopulationAgent } from '../evaluation/nash-scoring.js';
 import { EpisodePool } from '../evaluation/parallel.js';
 import type { RegressionThresholds } from '../evaluation/regression.js';
 import type { EvaluationRequest, EvaluationResult } from '../evaluation/schemas.js';
+import {
+  extractTraceContext,
+  flushTracing,
+  initTracing,
+  type TracingSettings,
+} from '../observability/tracing.js';
 
 export interface EvaluationTask {
   request: EvaluationRequest;
@@ -32,6 +39,13 @@ export interface EvaluationTask {
   /** Episode threads inside this worker for large evaluations (0: all on this thread). */
   episodeThreads: number;
   envCacheSize: number;
+  /** W3C trace context of the job's span; the evaluation's spans are its children. */
+  traceContext: Record<string, string> | null;
+  /**
+   * The exporter settings of the process that sent the task (null: tracing off). A thread has
+   * its own OpenTelemetry globals, so it starts its own tracer provider on its first task.
+   */
+  tracing: TracingSettings | null;
   /** Receives `{ fraction, message }` progress records. */
   port: MessagePort;
   /**
@@ -65,19 +79,23 @@ export default async function runEvaluationTask(task: EvaluationTask): Promise<E
     task.episodeThreads > 0
       ? new EpisodePool({ threads: task.episodeThreads, envCacheSize: task.envCacheSize })
       : undefined;
+  if (task.tracing !== null) await initTracing(task.tracing, { instrument: false });
   try {
-    const result = await evaluate(task.request, {
-      baselineFor: (_type, envId) => task.baselines[envId] ?? null,
-      populationFor: (envId) => task.population[envId] ?? [],
-      onProgress: (fraction, message) =>
-        task.port.postMessage({ fraction, message } satisfies ProgressMessage),
-      pool,
-      thresholds: task.thresholds,
-      defaultEpisodes: task.defaultEpisodes,
-      quickModeEpisodes: task.quickModeEpisodes,
-      lossTrendWindow: task.lossTrendWindow,
-      shouldStop: () => Atomics.load(stop, 0) !== 0,
-    });
+    const parent = extractTraceContext(task.traceContext);
+    const result = await context.with(parent, () =>
+      evaluate(task.request, {
+        baselineFor: (_type, envId) => task.baselines[envId] ?? null,
+        populationFor: (envId) => task.population[envId] ?? [],
+        onProgress: (fraction, message) =>
+          task.port.postMessage({ fraction, message } satisfies ProgressMessage),
+        pool,
+        thresholds: task.thresholds,
+        defaultEpisodes: task.defaultEpisodes,
+        quickModeEpisodes: task.quickModeEpisodes,
+        lossTrendWindow: task.lossTrendWindow,
+        shouldStop: () => Atomics.load(stop, 0) !== 0,
+      }),
+    );
     // A stop during training ends the training early and evaluate() goes on with the
     // partly trained agent; that result answers a different question, so it is not returned.
     if (Atomics.load(stop, 0) !== 0) throw new CancelledError('evaluation stopped before it finished');
@@ -97,5 +115,7 @@ export default async function runEvaluationTask(task: EvaluationTask): Promise<E
   } finally {
     task.port.close();
     await pool?.close();
+    // Spans leave before the result does, so a trace is complete when the job is.
+    if (task.tracing !== null) await flushTracing().catch(() => {});
   }
 }

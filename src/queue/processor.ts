@@ -23,6 +23,7 @@ import { claimJob, completeJob, failJob, heartbeat, updateProgress } from '../st
 import { type EvaluationJob, evaluation_jobs, type JobError } from '../store/schema.js';
 import type { EvaluationPool } from './evaluation-pool.js';
 import type { ProgressMessage, WorkerError } from './evaluation-worker.js';
+import { withJobSpan } from './job-span.js';
 
 export interface ProcessorDeps {
   db: Db;
@@ -82,8 +83,16 @@ export async function processJob(jobId: string, deps: ProcessorDeps): Promise<Pr
   return runClaimedJob(job, deps);
 }
 
-/** Runs a job this worker has just claimed (holds the lease of). */
+/** Runs a job this worker has just claimed (holds the lease of), traced as `process_job` (job-span.ts). */
 export async function runClaimedJob(job: EvaluationJob, deps: ProcessorDeps): Promise<ProcessResult> {
+  return withJobSpan(job, (traceContext) => runJob(job, deps, traceContext));
+}
+
+async function runJob(
+  job: EvaluationJob,
+  deps: ProcessorDeps,
+  traceContext: Record<string, string> | null,
+): Promise<ProcessResult> {
   const { db, owner } = deps;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const lease = { owner, leaseMs };
@@ -133,7 +142,11 @@ export async function runClaimedJob(job: EvaluationJob, deps: ProcessorDeps): Pr
     let outcome: Awaited<ReturnType<EvaluationPool['run']>>;
     try {
       const inputs = await loadInputs(db, job.request);
-      outcome = await deps.pool.run({ request: job.request, ...inputs }, onProgress, stop.signal);
+      outcome = await deps.pool.run(
+        { request: job.request, ...inputs, traceContext },
+        onProgress,
+        stop.signal,
+      );
     } catch (err) {
       outcome = { ok: false, error: toWorkerError(err) };
     }

@@ -11,6 +11,7 @@
  * ValidationError whose `details.field` names the offending field (`environments[0]`,
  * `job_id`), so a client learns what to fix.
  */
+import { context, type Span, trace } from '@opentelemetry/api';
 import type {
   FastifyError,
   FastifyInstance,
@@ -23,6 +24,7 @@ import { Compile } from 'typebox/compile';
 import Value from 'typebox/value';
 import { type ErrorKind, RateLimitedError, TarsError, ValidationError } from '../../errors.js';
 import { fieldOf } from '../../evaluation/validate.js';
+import { traceIds } from '../../observability/tracing.js';
 import type { ErrorEnvelope } from '../schemas.js';
 import { PayloadTooLargeError } from '../validate-request.js';
 import { globalPlugin } from './global.js';
@@ -103,15 +105,26 @@ export function envelope(
     : { error, message, details, trace_id: traceId };
 }
 
+/**
+ * The envelope's `trace_id`: the OpenTelemetry trace id of the request when it is traced (the
+ * id to look up in the tracing backend), else the request id (X-Request-Id, found in the logs).
+ */
+export function traceIdOf(request: FastifyRequest): string {
+  // @fastify/otel's request decorator holds the request span while the request runs.
+  const otel = (request as { opentelemetry?: () => { span: Span | null } }).opentelemetry;
+  const span = typeof otel === 'function' ? (otel.call(request).span ?? undefined) : undefined;
+  return traceIds(span ?? trace.getSpan(context.active()))?.trace_id ?? request.id;
+}
+
 function sendError(request: FastifyRequest, reply: FastifyReply, err: FastifyError | Error): FastifyReply {
   if (err instanceof PayloadTooLargeError) {
-    return reply.code(413).send(envelope('payload_too_large', err.message, err.details, request.id));
+    return reply.code(413).send(envelope('payload_too_large', err.message, err.details, traceIdOf(request)));
   }
   if (err instanceof TarsError) {
     const status = STATUS_OF_KIND[err.kind];
     if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfterSeconds));
     if (status >= 500) request.log.warn({ err }, 'service unavailable');
-    return reply.code(status).send(envelope(err.kind, err.message, err.details, request.id));
+    return reply.code(status).send(envelope(err.kind, err.message, err.details, traceIdOf(request)));
   }
   const status = (err as FastifyError).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -128,13 +141,18 @@ function sendError(request: FastifyRequest, reply: FastifyReply, err: FastifyErr
     }
     return reply
       .code(status)
-      .send(envelope(KIND_OF_STATUS[status] ?? 'bad_request', message, details, request.id));
+      .send(envelope(KIND_OF_STATUS[status] ?? 'bad_request', message, details, traceIdOf(request)));
   }
   request.log.error({ err }, 'unhandled error');
   return reply
     .code(500)
     .send(
-      envelope('internal', 'internal error; quote the trace_id when reporting it', undefined, request.id),
+      envelope(
+        'internal',
+        'internal error; quote the trace_id when reporting it',
+        undefined,
+        traceIdOf(request),
+      ),
     );
 }
 
@@ -149,7 +167,7 @@ export const errorsPlugin = globalPlugin(async (app: FastifyInstance) => {
           'not_found',
           `no route ${request.method} ${request.url.split('?')[0]}`,
           undefined,
-          request.id,
+          traceIdOf(request),
         ),
       ),
   );

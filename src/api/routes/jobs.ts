@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { NotFoundError } from '../../errors.js';
 import { EvaluationRequest } from '../../evaluation/schemas.js';
+import { injectTraceContext } from '../../observability/tracing.js';
 import { createJob, type EvaluationJob, getJob, getJobSummary, type JobSummary } from '../../store/index.js';
 import { type ApiContext, requireDatabase } from '../context.js';
 import { rateLimitClasses } from '../plugins/rate-limit.js';
@@ -88,6 +89,8 @@ export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
         idempotency_key: request.headers['idempotency-key'] ?? null,
         trial_id: request.body.trial_id ?? null,
         callback_url: request.body.callback_url ?? null,
+        // The request's trace continues in whichever worker runs the job (src/queue/job-span.ts).
+        trace_context: injectTraceContext(),
       });
       if (created && ctx.queue !== null) await ctx.queue.enqueue(job.id);
       reply.header('location', `/v1/jobs/${job.id}`);

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { startService } from '../../api/service.js';
 import { loadConfig } from '../../config.js';
 import { ValidationError } from '../../errors.js';
+import { processLoggerFor } from '../../observability/logger.js';
+import { initTracing, shutdownTracing, tracingSettingsFrom } from '../../observability/tracing.js';
 
 export function registerServe(program: Command): void {
   program
@@ -24,17 +26,23 @@ export function registerServe(program: Command): void {
         config.port = port;
       }
       if (opts.host !== undefined) config.host = opts.host;
-      const service = await startService(config);
+      // Tracing first: it instruments HTTP and Fastify, which the service then uses.
+      await initTracing(tracingSettingsFrom(config));
+      const logger = processLoggerFor(config.logLevel);
+      const service = await startService(config, { loggerInstance: logger });
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: string) => {
           if (stopping) return;
           stopping = true;
           service.app.log.info(`${signal}: shutting down`);
-          service.close().then(resolve, (err: unknown) => {
-            service.app.log.error({ err }, 'shutdown failed');
-            resolve();
-          });
+          service
+            .close()
+            .catch((err: unknown) => service.app.log.error({ err }, 'shutdown failed'))
+            // Spans still in the batch leave before the process does.
+            .then(() => shutdownTracing())
+            .catch((err: unknown) => logger.warn({ err }, 'trace export at shutdown failed'))
+            .then(resolve);
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));

@@ -7,6 +7,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { ValidationError } from '../../errors.js';
+import { processLoggerFor } from '../../observability/logger.js';
+import { initTracing, shutdownTracing, tracingSettingsFrom } from '../../observability/tracing.js';
 import { createWorker, DEFAULT_LEASE_MS, DEFAULT_QUEUE_NAME } from '../../queue/index.js';
 import { openDatabase } from '../../store/database.js';
 import { migrateUp } from '../../store/migrate.js';
@@ -27,9 +29,6 @@ function positive(name: string) {
     return n;
   };
 }
-
-const log = (event: string, fields: Record<string, unknown> = {}) =>
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
 
 export function registerWorker(program: Command): void {
   program
@@ -62,6 +61,10 @@ export function registerWorker(program: Command): void {
           { field: 'DATABASE_URL' },
         );
       }
+      await initTracing(tracingSettingsFrom(config));
+      // Worker logs go to stderr, as they always have; the JSON lines are the same as the API's.
+      const logger = processLoggerFor(config.logLevel, { fd: 2 });
+      const log = (event: string, fields: Record<string, unknown> = {}) => logger.info(fields, event);
       const database = await openDatabase({ databaseUrl: config.databaseUrl });
       await migrateUp(database.db);
       const worker = createWorker(config, database.db, {
@@ -70,7 +73,7 @@ export function registerWorker(program: Command): void {
         leaseMs: opts.leaseMs,
         shutdownGraceMs: opts.graceMs,
         onResult: (job_id, r) => log('job', { job_id, outcome: r.outcome }),
-        onError: (err, context) => log('error', { context, message: (err as Error).message }),
+        onError: (err, context) => logger.error({ err, context }, 'error'),
       });
       const stopped = new Promise<string>((resolve) => {
         process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -87,5 +90,8 @@ export function registerWorker(program: Command): void {
       await worker.close();
       await database.close();
       log('worker_stopped');
+      await shutdownTracing().catch((err: unknown) =>
+        logger.warn({ err }, 'trace export at shutdown failed'),
+      );
     });
 }
