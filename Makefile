@@ -16,8 +16,8 @@ K8S_COMPONENT ?= api
 # The test suite by kind (CONVENTIONS: unit tests are pure and seeded; integration tests use
 # real PostgreSQL, PGlite and Redis; end-to-end tests start the real server or worker processes).
 UNIT_TESTS := test/rng/ test/envs/ test/nn/ test/agents/ test/stats/ test/games/ test/evaluation/ test/config.test.ts
-E2E_TESTS := test/api/end-to-end.test.ts test/api/distributed-e2e.test.ts test/api/commands.test.ts
-INTEGRATION_TESTS := test/store/ test/queue/ test/integrations/ test/api/ test/cli/ test/ops/
+E2E_TESTS := test/api/end-to-end.test.ts test/api/distributed-e2e.test.ts test/api/commands.test.ts test/observability/serve.test.ts
+INTEGRATION_TESTS := test/store/ test/queue/ test/integrations/ test/api/ test/cli/ test/ops/ test/observability/ test/docs/
 E2E_EXCLUDES := $(foreach f,$(E2E_TESTS),--exclude $(f))
 
 .PHONY: help install clean build dev test test-unit test-integration test-e2e test-coverage lint format \
