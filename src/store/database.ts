@@ -136,10 +136,15 @@ function unwatchPool(state: () => PoolState): () => void {
   };
 }
 
-/** Times every query a node-postgres client runs (promise form; callback and cursor forms pass untimed). */
-function instrumentPgClient(client: pg.PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+/**
+ * Times every promise-form query of a node-postgres pool or pooled client. `pool.query` runs
+ * its statement through a client in callback form, and callback and cursor forms pass
+ * untimed, so a query is observed once whichever path it takes (a transaction's queries go to
+ * its client directly).
+ */
+function instrumentPgQuery(target: pg.Pool | pg.PoolClient): void {
+  const query = target.query.bind(target) as (...args: unknown[]) => unknown;
+  (target as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     const first = args[0] as { submit?: unknown } | undefined;
     if (typeof args[args.length - 1] === 'function' || typeof first?.submit === 'function') {
       return query(...args);
@@ -288,7 +293,8 @@ export async function openDatabase(config: DatabaseConfig = databaseConfigFromEn
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize ?? 10 });
     // An idle client losing its connection (server restart) must not crash the process.
     pool.on('error', () => {});
-    pool.on('connect', instrumentPgClient);
+    instrumentPgQuery(pool);
+    pool.on('connect', instrumentPgQuery);
     try {
       const client = await pool.connect();
       client.release();
