@@ -13,7 +13,9 @@ import Fastify, {
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { createLogger, maskUrl } from '../observability/logger.js';
+import { countRedisError, initProcessMetrics } from '../observability/scrape.js';
 import type { Database } from '../store/index.js';
+import { packageVersion } from '../version.js';
 import type { ApiContext, JobQueue } from './context.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -85,6 +87,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
   });
   await registerTracing(app);
+  initProcessMetrics('api', packageVersion());
   let redis = deps.redis ?? null;
   if (deps.redis === undefined && config.redisUrl !== null) {
     // Fail fast rather than queue commands while Redis is away: the rate limiter then lets
@@ -94,7 +97,12 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       maxRetriesPerRequest: 1,
       lazyConnect: true,
     });
-    own.on('error', (err) => app.log.debug({ err }, 'redis'));
+    // The client serves the rate limiter first (and the health ping): its connection errors
+    // count as the limiter's.
+    own.on('error', (err) => {
+      countRedisError('ratelimit');
+      app.log.debug({ err }, 'redis');
+    });
     app.addHook('onClose', async () => {
       own.disconnect();
     });

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { TarsError } from '../errors.js';
+import { packageVersion } from '../version.js';
 import { registerBaseline } from './commands/baseline.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEnvs } from './commands/envs.js';
@@ -16,7 +17,6 @@ import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { registerUsers } from './commands/users.js';
 import { registerWorker } from './commands/worker.js';
-import { packageVersion } from './version.js';
 
 export function buildProgram(): Command {
   const program = new Command();

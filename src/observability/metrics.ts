@@ -13,7 +13,13 @@
  * `tars-eval worker` in distributed mode) records the evaluation, job, worker and
  * integration metrics; the API process records HTTP, rate-limit, auth, queue-depth and
  * baseline metrics (the last two read from the database at scrape time, so they are true
- * across processes). Every process records database, Redis and Node process metrics.
+ * across processes; `baselineUpdates` is counted by whichever process writes a baseline).
+ * Every process records database, Redis, dependency and Node process metrics and its build
+ * info. Where each is recorded: src/queue/job-metrics.ts (jobs, evaluations, env cache,
+ * integrations), src/api/routes/metrics.ts (scrape-time gauges), src/store/database.ts (queries
+ * and pool), src/observability/scrape.ts (scrape hooks, series created at zero), and
+ * docs/observability/metrics.md (the table of them all). A worker serves its registry on
+ * METRICS_PORT (src/observability/metrics-server.ts).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 

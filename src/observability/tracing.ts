@@ -31,6 +31,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { FastifyPluginCallback } from 'fastify';
+import { packageVersion } from '../version.js';
 
 /** What a process needs to export spans; plain data, so it can cross to a worker thread. */
 export interface TracingSettings {
@@ -70,10 +71,9 @@ let starting: Promise<Active | null> | null = null;
 
 export const SERVICE_NAME = 'tars-eval';
 
-/** The package version (package.json two levels above both src/observability and dist/observability). */
+/** The service version reported on every span: the package version. */
 export function serviceVersion(): string {
-  const require = createRequire(import.meta.url);
-  return (require('../../package.json') as { version: string }).version;
+  return packageVersion();
 }
 
 /** The tracing settings of a configuration; null when no endpoint is configured (tracing off). */

@@ -14,6 +14,7 @@ import type { RegressionThresholds } from '../evaluation/regression.js';
 import type { EvaluationRequest } from '../evaluation/schemas.js';
 import { activeTracingSettings } from '../observability/tracing.js';
 import type { EvaluationOutcome, EvaluationTask, ProgressMessage } from './evaluation-worker.js';
+import { forgetEnvCache, recordEnvCache } from './job-metrics.js';
 
 export interface EvaluationPoolOptions {
   /** Evaluations at once (EVAL_MAX_CONCURRENT). */
@@ -68,6 +69,8 @@ export class EvaluationPool {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
     });
+    // A thread's environment cache ends with the thread.
+    this.#piscina.on('workerDestroy', (worker: { id: number }) => forgetEnvCache(worker.id));
   }
 
   /** Runs one evaluation on a worker thread; `onProgress` gets every progress record. */
@@ -104,10 +107,12 @@ export class EvaluationPool {
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return (await this.#piscina.run(task, {
+      const outcome = (await this.#piscina.run(task, {
         transferList: [port2],
         signal: hard.signal,
       })) as EvaluationOutcome;
+      if (outcome.envCache !== undefined) recordEnvCache(outcome.envCache);
+      return outcome;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       if (timer !== undefined) clearTimeout(timer);

@@ -18,6 +18,8 @@ const queueName = `tars-e2e-${randomBytes(4).toString('hex')}`;
 let h: Harness;
 let producer: DistributedQueue;
 const workers: ChildProcess[] = [];
+/** Each worker's metrics URL, from its `worker_started` log line. */
+const metricsUrls: Promise<string>[] = [];
 
 function spawnWorker(dbUrl: string): ChildProcess {
   const script = fileURLToPath(new URL('../queue/fixtures/worker-cli.ts', import.meta.url));
@@ -30,10 +32,29 @@ function spawnWorker(dbUrl: string): ChildProcess {
       EVAL_THREADS: '0',
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
+      // Two workers on one machine: each takes a free port for its /metrics.
+      METRICS_PORT: '0',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   workers.push(child);
+  metricsUrls.push(
+    new Promise((resolve) => {
+      let buffered = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        process.stderr.write(chunk);
+        buffered += chunk.toString();
+        for (const line of buffered.split('\n')) {
+          if (!line.includes('"worker_started"')) continue;
+          try {
+            resolve((JSON.parse(line) as { metrics_url: string }).metrics_url);
+          } catch {
+            // a partial line: wait for the rest
+          }
+        }
+      });
+    }),
+  );
   return child;
 }
 
@@ -107,5 +128,19 @@ describe('API + BullMQ + two worker processes on PostgreSQL', () => {
       expect(job.attempts).toBe(1);
       expect((await getJobResults(h.tdb.database.db, ids[i])).length).toBe(1);
     }
+    // Each worker serves its own metrics; together they ran the four jobs.
+    let completed = 0;
+    for (const url of await Promise.all(metricsUrls)) {
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toMatch(/^tars_eval_build_info\{[^}]*mode="worker"[^}]*\} 1$/m);
+      expect(text).toMatch(/^tars_eval_worker_slots 1$/m);
+      const m = text.match(/^tars_eval_jobs_total\{outcome="completed"\} (\d+)$/m);
+      completed += Number(m?.[1] ?? Number.NaN);
+      const health = await fetch(url.replace(/\/metrics$/, '/health'));
+      expect(health.status).toBe(200);
+    }
+    expect(completed).toBe(4);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { demoRollouts } from '../../src/cli/commands/demo.js';
 import { main } from '../../src/cli/main.js';
-import { packageVersion } from '../../src/cli/version.js';
+import { packageVersion } from '../../src/version.js';
 
 function capture(): { out: () => string; err: () => string } {
   let out = '';

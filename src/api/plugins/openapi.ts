@@ -6,7 +6,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { packageVersion } from '../../cli/version.js';
+import { packageVersion } from '../../version.js';
 import { globalPlugin } from './global.js';
 
 export const openapiPlugin = globalPlugin(async (app: FastifyInstance) => {
