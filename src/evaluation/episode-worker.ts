@@ -40,8 +40,18 @@ function agentFor(task: EpisodeTask): Agent {
   return agent;
 }
 
+/** Cache hits and misses already reported with an earlier result. */
+let reported = { hits: 0, misses: 0 };
+
 export default function runEpisodeTask(task: EpisodeTask): RunEpisodesResult {
-  if (envCache === null || envCache.capacity !== task.envCacheSize)
+  if (envCache === null || envCache.capacity !== task.envCacheSize) {
+    envCache?.clear();
     envCache = new EnvCache(task.envCacheSize);
-  return runEpisodes(agentFor(task), { ...task.run, envCache });
+    reported = { hits: 0, misses: 0 };
+  }
+  const result = runEpisodes(agentFor(task), { ...task.run, envCache });
+  const { hits, misses } = envCache.stats();
+  const envCacheDelta = { hits: hits - reported.hits, misses: misses - reported.misses };
+  reported = { hits, misses };
+  return { ...result, envCacheDelta };
 }

@@ -41,6 +41,8 @@ export class EpisodePool {
   readonly chunkSize: number;
   readonly minStepsForThreads: number;
   #pool: Piscina | null = null;
+  #cacheHits = 0;
+  #cacheMisses = 0;
 
   constructor(options: EpisodePoolOptions = {}) {
     this.threads = options.threads ?? availableParallelism();
@@ -95,6 +97,8 @@ export class EpisodePool {
           envCacheSize: this.envCacheSize,
         };
         const r = (await this.#piscina().run(task)) as RunEpisodesResult;
+        this.#cacheHits += r.envCacheDelta?.hits ?? 0;
+        this.#cacheMisses += r.envCacheDelta?.misses ?? 0;
         finished += r.episodes.length;
         onEpisode?.(finished, indices.length);
         return r;
@@ -107,6 +111,11 @@ export class EpisodePool {
       steps: results.reduce((a, r) => a + r.steps, 0),
       seconds: Number(process.hrtime.bigint() - t0) / 1e9,
     };
+  }
+
+  /** Environment-cache hits and misses of this pool's worker threads so far. */
+  envCacheCounts(): { hits: number; misses: number } {
+    return { hits: this.#cacheHits, misses: this.#cacheMisses };
   }
 
   async close(): Promise<void> {

@@ -72,6 +72,11 @@ export interface RunEpisodesResult {
   actions: ActionCounts;
   steps: number;
   seconds: number;
+  /**
+   * Environment-cache hits and misses of the worker thread that played these episodes (set
+   * by the episode workers of `EpisodePool`, whose caches the caller cannot see).
+   */
+  envCacheDelta?: { hits: number; misses: number };
 }
 
 /** Seed of episode `index` under the schedule above. */

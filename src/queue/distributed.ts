@@ -24,10 +24,12 @@ import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { NotFoundError } from '../errors.js';
 import type { Integrations } from '../integrations/index.js';
+import { countRedisError } from '../observability/scrape.js';
 import type { Db } from '../store/database.js';
 import { getJob, queueDepth, reclaimExpiredLeases } from '../store/jobs.js';
 import { evaluation_jobs } from '../store/schema.js';
 import type { EvaluationPool } from './evaluation-pool.js';
+import { addWorkerSlots, initJobRunnerMetrics, recordLeaseSweep } from './job-metrics.js';
 import { leaseOwnerId } from './owner.js';
 import { DEFAULT_LEASE_MS, exponentialBackoff, type ProcessResult, processJob } from './processor.js';
 import type { JobQueue, QueueStats } from './types.js';
@@ -88,6 +90,11 @@ export class DistributedQueue implements JobQueue {
     this.queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
     this.#connection = redisConnection(options.redisUrl);
     this.#queue = new Queue<JobPayload>(this.queueName, { connection: this.#connection });
+    // BullMQ re-emits its connection's errors here (tars_eval_redis_errors_total{client="queue"}).
+    this.#queue.on('error', (err) => {
+      countRedisError('queue');
+      options.onError?.(err, 'bullmq queue');
+    });
   }
 
   /** The BullMQ queue (for tests and operations tools). */
@@ -114,17 +121,22 @@ export class DistributedQueue implements JobQueue {
       const state = entry ? await entry.getState() : null;
       if (entry && (state === 'completed' || state === 'failed')) await entry.remove();
     }
-    await this.#queue.add(
-      'evaluate',
-      { jobId },
-      {
-        jobId: entryId,
-        // BullMQ may try as often as the row still allows; the row has the last word anyway.
-        attempts: Math.max(1, row.max_attempts - row.attempts),
-        backoff: { type: 'exponential', delay: this.#options.backoffMs ?? 1000 },
-        ...removalPolicy(this.#options.keep),
-      },
-    );
+    try {
+      await this.#queue.add(
+        'evaluate',
+        { jobId },
+        {
+          jobId: entryId,
+          // BullMQ may try as often as the row still allows; the row has the last word anyway.
+          attempts: Math.max(1, row.max_attempts - row.attempts),
+          backoff: { type: 'exponential', delay: this.#options.backoffMs ?? 1000 },
+          ...removalPolicy(this.#options.keep),
+        },
+      );
+    } catch (err) {
+      countRedisError('queue');
+      throw err;
+    }
   }
 
   async start(): Promise<void> {
@@ -146,7 +158,9 @@ export class DistributedQueue implements JobQueue {
     if (this.#sweeping) return [];
     this.#sweeping = true;
     try {
-      const { requeued } = await reclaimExpiredLeases(this.#db);
+      const swept = await reclaimExpiredLeases(this.#db);
+      await recordLeaseSweep(this.#db, swept);
+      const { requeued } = swept;
       const staleMs = this.#options.staleMs ?? 60_000;
       const stale = await this.#db
         .select({ id: evaluation_jobs.id })
@@ -208,10 +222,13 @@ export class DistributedWorker {
   readonly #connection: Redis;
   readonly #worker: Worker<JobPayload>;
   readonly #shutdown = new AbortController();
+  readonly #concurrency: number;
+  #slotsAdded = false;
   #closing: Promise<void> | null = null;
 
   constructor(db: Db, options: DistributedWorkerOptions) {
     this.#options = options;
+    this.#concurrency = Math.max(1, options.concurrency);
     this.#producer = new DistributedQueue(db, options);
     this.#connection = redisConnection(options.redisUrl);
     const backoff = exponentialBackoff(options.backoffMs ?? 1000);
@@ -247,13 +264,18 @@ export class DistributedWorker {
       },
       {
         connection: this.#connection,
-        concurrency: Math.max(1, options.concurrency),
+        concurrency: this.#concurrency,
         autorun: false,
         ...removalPolicy(options.keep),
         ...(options.lockDuration !== undefined ? { lockDuration: options.lockDuration } : {}),
       },
     );
-    this.#worker.on('error', (err) => options.onError?.(err, 'bullmq worker'));
+    // Errors of the BullMQ worker: its Redis connection and commands (the job's own failures
+    // are recorded on its row, not here).
+    this.#worker.on('error', (err) => {
+      countRedisError('worker');
+      options.onError?.(err, 'bullmq worker');
+    });
   }
 
   get producer(): DistributedQueue {
@@ -261,7 +283,12 @@ export class DistributedWorker {
   }
 
   async start(): Promise<void> {
+    initJobRunnerMetrics();
     await this.#producer.start();
+    if (!this.#slotsAdded) {
+      this.#slotsAdded = true;
+      addWorkerSlots(this.#concurrency);
+    }
     void this.#worker.run().catch((err) => this.#options.onError?.(err, 'bullmq worker'));
     await this.#worker.waitUntilReady();
   }
@@ -280,6 +307,7 @@ export class DistributedWorker {
       }
       await this.#producer.close();
       await this.#connection.quit().catch(() => {});
+      if (this.#slotsAdded) addWorkerSlots(-this.#concurrency);
       await this.#options.pool.close();
       await this.#options.integrations?.close();
     })();

@@ -12,6 +12,7 @@ import type { Integrations } from '../integrations/index.js';
 import type { Db } from '../store/database.js';
 import { claimNextJob, queueDepth, reclaimExpiredLeases } from '../store/jobs.js';
 import type { EvaluationPool } from './evaluation-pool.js';
+import { addWorkerSlots, initJobRunnerMetrics, recordLeaseSweep } from './job-metrics.js';
 import { leaseOwnerId } from './owner.js';
 import { DEFAULT_LEASE_MS, type ProcessResult, runClaimedJob } from './processor.js';
 import type { JobQueue, QueueStats } from './types.js';
@@ -59,6 +60,8 @@ export class EmbeddedQueue implements JobQueue {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    initJobRunnerMetrics();
+    addWorkerSlots(this.#options.maxConcurrent);
     await this.#sweep();
     const pollMs = this.#options.pollMs ?? 1000;
     this.#timer = setInterval(() => void this.#tick(), pollMs);
@@ -90,6 +93,7 @@ export class EmbeddedQueue implements JobQueue {
       await all();
     }
     clearTimeout(grace);
+    if (this.#started) addWorkerSlots(-this.#options.maxConcurrent);
     await this.#options.pool.close();
     await this.#options.integrations?.close();
   }
@@ -100,7 +104,7 @@ export class EmbeddedQueue implements JobQueue {
 
   async #sweep(): Promise<void> {
     this.#lastSweep = Date.now();
-    await reclaimExpiredLeases(this.#db);
+    await recordLeaseSweep(this.#db, await reclaimExpiredLeases(this.#db));
   }
 
   async #tick(): Promise<void> {

@@ -13,6 +13,7 @@ import type { PopulationAgent } from '../evaluation/nash-scoring.js';
 import type { RegressionThresholds } from '../evaluation/regression.js';
 import type { EvaluationRequest } from '../evaluation/schemas.js';
 import type { EvaluationOutcome, EvaluationTask, ProgressMessage } from './evaluation-worker.js';
+import { forgetEnvCache, recordEnvCache } from './job-metrics.js';
 
 export interface EvaluationPoolOptions {
   /** Evaluations at once (EVAL_MAX_CONCURRENT). */
@@ -62,6 +63,8 @@ export class EvaluationPool {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
     });
+    // A thread's environment cache ends with the thread.
+    this.#piscina.on('workerDestroy', (worker: { id: number }) => forgetEnvCache(worker.id));
   }
 
   /** Runs one evaluation on a worker thread; `onProgress` gets every progress record. */
@@ -95,10 +98,12 @@ export class EvaluationPool {
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return (await this.#piscina.run(task, {
+      const outcome = (await this.#piscina.run(task, {
         transferList: [port2],
         signal: hard.signal,
       })) as EvaluationOutcome;
+      if (outcome.envCache !== undefined) recordEnvCache(outcome.envCache);
+      return outcome;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       if (timer !== undefined) clearTimeout(timer);

@@ -9,15 +9,22 @@
  * by the main thread beforehand and passed in the task, so the worker needs no database.
  * Errors come back as plain records (kind, message, details): class identity does not
  * survive the thread boundary, and the processor decides retry or not from the kind.
+ *
+ * Each thread keeps one environment cache (EVAL_ENV_CACHE_SIZE) for the episodes it plays
+ * itself, across the evaluations it runs. Its hit, miss and size figures travel back with
+ * every outcome (`envCache`, beside the result rather than inside the wire record), and the
+ * main thread adds them to the `tars_eval_env_cache_*` metrics.
  */
-import type { MessagePort } from 'node:worker_threads';
+import { type MessagePort, threadId } from 'node:worker_threads';
 import { CancelledError, TarsError } from '../errors.js';
+import { EnvCache } from '../evaluation/env-cache.js';
 import type { BaselineRecord } from '../evaluation/evaluate.js';
 import { evaluate } from '../evaluation/evaluate.js';
 import type { PopulationAgent } from '../evaluation/nash-scoring.js';
 import { EpisodePool } from '../evaluation/parallel.js';
 import type { RegressionThresholds } from '../evaluation/regression.js';
 import type { EvaluationRequest, EvaluationResult } from '../evaluation/schemas.js';
+import type { EnvCacheReport } from './job-metrics.js';
 
 export interface EvaluationTask {
   request: EvaluationRequest;
@@ -57,10 +64,44 @@ export interface WorkerError {
   stack?: string;
 }
 
-export type EvaluationOutcome = { ok: true; result: EvaluationResult } | { ok: false; error: WorkerError };
+export type EvaluationOutcome = (
+  | { ok: true; result: EvaluationResult }
+  | { ok: false; error: WorkerError }
+) & {
+  /** This thread's environment-cache figures (absent when the task never reached the worker). */
+  envCache?: EnvCacheReport;
+};
+
+let envCache: EnvCache | null = null;
+/** Hits and misses of this thread's cache already reported with an earlier outcome. */
+let reported = { hits: 0, misses: 0 };
+
+function cacheFor(capacity: number): EnvCache {
+  if (envCache === null || envCache.capacity !== capacity) {
+    envCache?.clear();
+    envCache = new EnvCache(capacity);
+    reported = { hits: 0, misses: 0 };
+  }
+  return envCache;
+}
+
+/** The figures since the previous report, episode threads of this evaluation included. */
+function cacheReport(cache: EnvCache, pool: EpisodePool | undefined): EnvCacheReport {
+  const { hits, misses, size } = cache.stats();
+  const nested = pool?.envCacheCounts() ?? { hits: 0, misses: 0 };
+  const report = {
+    thread: threadId,
+    hits: hits - reported.hits + nested.hits,
+    misses: misses - reported.misses + nested.misses,
+    size,
+  };
+  reported = { hits, misses };
+  return report;
+}
 
 export default async function runEvaluationTask(task: EvaluationTask): Promise<EvaluationOutcome> {
   const stop = new Int32Array(task.stop);
+  const cache = cacheFor(task.envCacheSize);
   const pool =
     task.episodeThreads > 0
       ? new EpisodePool({ threads: task.episodeThreads, envCacheSize: task.envCacheSize })
@@ -72,6 +113,7 @@ export default async function runEvaluationTask(task: EvaluationTask): Promise<E
       onProgress: (fraction, message) =>
         task.port.postMessage({ fraction, message } satisfies ProgressMessage),
       pool,
+      envCache: cache,
       thresholds: task.thresholds,
       defaultEpisodes: task.defaultEpisodes,
       quickModeEpisodes: task.quickModeEpisodes,
@@ -81,11 +123,12 @@ export default async function runEvaluationTask(task: EvaluationTask): Promise<E
     // A stop during training ends the training early and evaluate() goes on with the
     // partly trained agent; that result answers a different question, so it is not returned.
     if (Atomics.load(stop, 0) !== 0) throw new CancelledError('evaluation stopped before it finished');
-    return { ok: true, result };
+    return { ok: true, result, envCache: cacheReport(cache, pool) };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     return {
       ok: false,
+      envCache: cacheReport(cache, pool),
       error: {
         name: e.name,
         kind: e instanceof TarsError ? e.kind : null,

@@ -12,6 +12,7 @@
  * lease or finished and does nothing. A worker that loses its lease (it stalled past the
  * lease, and a sweeper handed the job to someone else) stops and writes nothing.
  */
+import { performance } from 'node:perf_hooks';
 import { and, eq, sql } from 'drizzle-orm';
 import type { BaselineRecord } from '../evaluation/evaluate.js';
 import type { PopulationAgent } from '../evaluation/nash-scoring.js';
@@ -23,6 +24,7 @@ import { claimJob, completeJob, failJob, heartbeat, updateProgress } from '../st
 import { type EvaluationJob, evaluation_jobs, type JobError } from '../store/schema.js';
 import type { EvaluationPool } from './evaluation-pool.js';
 import type { ProgressMessage, WorkerError } from './evaluation-worker.js';
+import { recordAttempt, recordClaim } from './job-metrics.js';
 
 export interface ProcessorDeps {
   db: Db;
@@ -82,8 +84,24 @@ export async function processJob(jobId: string, deps: ProcessorDeps): Promise<Pr
   return runClaimedJob(job, deps);
 }
 
-/** Runs a job this worker has just claimed (holds the lease of). */
+/**
+ * Runs a job this worker has just claimed (holds the lease of), and records the attempt in
+ * the job metrics (src/queue/job-metrics.ts): wait on the first claim, a busy slot while it
+ * runs, then its outcome, duration and — once per job — the evaluation's figures.
+ */
 export async function runClaimedJob(job: EvaluationJob, deps: ProcessorDeps): Promise<ProcessResult> {
+  const start = performance.now();
+  recordClaim(job);
+  let result: ProcessResult | null = null;
+  try {
+    result = await runAttempt(job, deps);
+    return result;
+  } finally {
+    recordAttempt(job, result, (performance.now() - start) / 1000);
+  }
+}
+
+async function runAttempt(job: EvaluationJob, deps: ProcessorDeps): Promise<ProcessResult> {
   const { db, owner } = deps;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const lease = { owner, leaseMs };

@@ -14,6 +14,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { UnavailableError } from '../errors.js';
+import { engineMetrics } from '../observability/metrics.js';
+import { addScrapeHook, DB_POOL_STATES, type DbOperation } from '../observability/scrape.js';
 import { schema } from './schema.js';
 
 export type Schema = typeof schema;
@@ -70,6 +72,100 @@ export function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Dat
 
 type Listener = Database['listen'];
 
+// --- Query and pool metrics ----------------------------------------------------------------
+// Every query of either engine passes through `timed`: two clock reads, a look at the first
+// word of the statement and one histogram observation, so the cost stays far below a round trip.
+
+/** The statement's first keyword as a metric label (select, insert, update, delete or other). */
+export function queryOperation(text: unknown): DbOperation {
+  if (typeof text !== 'string') return 'other';
+  let i = 0;
+  while (i < text.length && (text.charCodeAt(i) <= 32 || text[i] === '(')) i++;
+  const word = text.slice(i, i + 6).toLowerCase();
+  return word === 'select' || word === 'insert' || word === 'update' || word === 'delete' ? word : 'other';
+}
+
+function queryText(q: unknown): unknown {
+  return q !== null && typeof q === 'object' ? (q as { text?: unknown }).text : q;
+}
+
+async function timed<T>(text: unknown, run: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  const operation = queryOperation(text);
+  try {
+    return await run();
+  } catch (err) {
+    engineMetrics().dbErrors.inc({ operation });
+    throw err;
+  } finally {
+    engineMetrics().dbQueryDuration.observe({ operation }, (performance.now() - start) / 1000);
+  }
+}
+
+interface PoolState {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+/** The connection figures of every open database of this process, summed at scrape time. */
+const poolStates = new Set<() => PoolState>();
+let poolHook: (() => void) | null = null;
+
+function watchPool(state: () => PoolState): () => void {
+  poolStates.add(state);
+  poolHook ??= addScrapeHook(() => {
+    const sum: PoolState = { total: 0, idle: 0, waiting: 0 };
+    for (const s of poolStates) {
+      const v = s();
+      sum.total += v.total;
+      sum.idle += v.idle;
+      sum.waiting += v.waiting;
+    }
+    const gauge = engineMetrics().dbPoolConnections;
+    for (const k of DB_POOL_STATES) gauge.set({ state: k }, sum[k]);
+  });
+  return () => {
+    poolStates.delete(state);
+  };
+}
+
+/** Times every query a node-postgres client runs (promise form; callback and cursor forms pass untimed). */
+function instrumentPgClient(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const first = args[0] as { submit?: unknown } | undefined;
+    if (typeof args[args.length - 1] === 'function' || typeof first?.submit === 'function') {
+      return query(...args);
+    }
+    return timed(queryText(first), () => query(...args) as Promise<unknown>);
+  };
+}
+
+/** Times every query of a PGlite instance and of its transactions; tracks its one connection. */
+function instrumentPglite(client: PGlite): () => void {
+  let inFlight = 0;
+  type QueryFn = (...args: unknown[]) => Promise<unknown>;
+  const wrapQuery = (target: { query: QueryFn }) => {
+    const query = target.query.bind(target);
+    target.query = (...args: unknown[]) => {
+      inFlight++;
+      return timed(args[0], () => query(...args)).finally(() => {
+        inFlight--;
+      });
+    };
+  };
+  wrapQuery(client as unknown as { query: QueryFn });
+  const transaction = client.transaction.bind(client);
+  (client as unknown as { transaction: unknown }).transaction = (fn: (tx: unknown) => Promise<unknown>) =>
+    transaction(async (tx) => {
+      wrapQuery(tx as unknown as { query: QueryFn });
+      return fn(tx);
+    });
+  // PGlite runs one statement at a time on its one connection; nothing ever waits in a pool.
+  return watchPool(() => ({ total: 1, idle: inFlight === 0 ? 1 : 0, waiting: 0 }));
+}
+
 class DrizzleDatabase implements Database {
   constructor(
     readonly kind: 'pglite' | 'postgres',
@@ -99,6 +195,7 @@ class DrizzleDatabase implements Database {
 
 /** Wraps an open PGlite instance (e.g. one started from a `dumpDataDir` snapshot); `close()` closes it. */
 export function fromPglite(client: PGlite): Database {
+  const unwatch = instrumentPglite(client);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   // In-process: PGlite delivers its own NOTIFYs to listeners of the same instance, and there is
   // no connection to lose.
@@ -106,7 +203,15 @@ export function fromPglite(client: PGlite): Database {
     const off = await client.listen(channel, onNotify);
     return async () => off();
   };
-  return new DrizzleDatabase('pglite', db, () => client.close(), listen);
+  return new DrizzleDatabase(
+    'pglite',
+    db,
+    async () => {
+      unwatch();
+      await client.close();
+    },
+    listen,
+  );
 }
 
 /** Seconds between attempts to re-establish a lost LISTEN connection. */
@@ -177,6 +282,7 @@ export async function openDatabase(config: DatabaseConfig = databaseConfigFromEn
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize ?? 10 });
     // An idle client losing its connection (server restart) must not crash the process.
     pool.on('error', () => {});
+    pool.on('connect', instrumentPgClient);
     try {
       const client = await pool.connect();
       client.release();
@@ -187,7 +293,16 @@ export async function openDatabase(config: DatabaseConfig = databaseConfigFromEn
       });
     }
     const db = drizzleNodePg(pool, { schema }) as unknown as Db;
-    return new DrizzleDatabase('postgres', db, () => pool.end(), postgresListener(config.databaseUrl));
+    const unwatch = watchPool(() => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }));
+    const end = async () => {
+      unwatch();
+      await pool.end();
+    };
+    return new DrizzleDatabase('postgres', db, end, postgresListener(config.databaseUrl));
   }
   const dataDir = config.dataDir ?? defaultDataDir();
   let client: PGlite;
