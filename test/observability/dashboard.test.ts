@@ -315,14 +315,19 @@ async function startLive(): Promise<Live> {
   cleanups.push(() => prometheus.close());
   const startedAt = Date.now();
   await prometheus.scrapedAfter(startedAt);
-  await runScenario(service.url, automl, hypersync);
+  await runScenario(service.url, automl, hypersync, () => prometheus.scrapedAfter(Date.now()));
   await prometheus.scrapedAfter(Date.now());
   await prometheus.scrapedAfter(Date.now());
   return { prometheus, window: () => `${Math.ceil((Date.now() - startedAt) / 1000) + 5}s` };
 }
 
 /** What the panels show, done for real over HTTP. */
-async function runScenario(base: string, automl: Receiver, hypersync: Receiver): Promise<void> {
+async function runScenario(
+  base: string,
+  automl: Receiver,
+  hypersync: Receiver,
+  scraped: () => Promise<void>,
+): Promise<void> {
   const login = async (username: string, password = PASSWORD) =>
     api(base, 'POST', '/auth/login', { username, password });
   const admin = (await login('admin')).json().access_token as string;
@@ -359,9 +364,11 @@ async function runScenario(base: string, automl: Receiver, hypersync: Receiver):
     return job as { result: { overall: { should_rollback: boolean } } };
   };
   // Two regressions: the first rollback request fails, the second succeeds; the first job
-  // also reports to an AutoML callback.
+  // also reports to an AutoML callback. A series is born at its first event, so a scrape
+  // between the two lets rate() see the second one.
   const first = await evaluate({ ...weakPpo, trial_id: 'trial-1', callback_url: `${automl.url}/trials/1` });
   expect(first.result.overall.should_rollback).toBe(true);
+  await scraped();
   await evaluate({ ...weakPpo, seed: 2 });
   // Another agent type with no baseline: no regression check, a second environment lookup.
   await evaluate({
