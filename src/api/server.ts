@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { Redis } from 'ioredis';
+import { packageVersion } from '../cli/version.js';
 import type { Config } from '../config.js';
+import { countRedisError, initProcessMetrics } from '../observability/scrape.js';
 import type { Database } from '../store/index.js';
 import type { ApiContext, JobQueue } from './context.js';
 import { authPlugin } from './plugins/auth.js';
@@ -66,6 +68,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
     // line per request is logged at debug instead (below), and errors still log at their level.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  initProcessMetrics('api', packageVersion());
   let redis = deps.redis ?? null;
   if (deps.redis === undefined && config.redisUrl !== null) {
     // Fail fast rather than queue commands while Redis is away: the rate limiter then lets
@@ -75,7 +78,12 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
       maxRetriesPerRequest: 1,
       lazyConnect: true,
     });
-    own.on('error', (err) => app.log.debug({ err }, 'redis'));
+    // The client serves the rate limiter first (and the health ping): its connection errors
+    // count as the limiter's.
+    own.on('error', (err) => {
+      countRedisError('ratelimit');
+      app.log.debug({ err }, 'redis');
+    });
     app.addHook('onClose', async () => {
       own.disconnect();
     });

@@ -10,10 +10,10 @@
  * never create a new series.
  */
 import { inArray, sql } from 'drizzle-orm';
-import { listEnvs } from '../envs/registry.js';
 import type { EvaluationRequest, EvaluationResult } from '../evaluation/schemas.js';
 import { type IntegrationOutcomes, integrationOutcomes } from '../integrations/outcomes.js';
-import { AGENT_TYPE_VALUES, boundedLabel, engineMetrics } from '../observability/metrics.js';
+import { agentLabel, environmentLabel } from '../observability/labels.js';
+import { boundedLabel, engineMetrics } from '../observability/metrics.js';
 import type { Db } from '../store/database.js';
 import { type EvaluationJob, evaluation_jobs } from '../store/schema.js';
 import type { ProcessResult } from './processor.js';
@@ -25,21 +25,6 @@ const INTEGRATION_OUTCOMES = ['success', 'failure'] as const;
 const VERDICTS = ['regression', 'no_regression', 'improvement', 'inconclusive'] as const;
 const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 const RECOMMENDATIONS = ['accept', 'review', 'reject'] as const;
-
-let envIds: string[] | null = null;
-/** The registered environment ids (the allowed `environment` label values). */
-export function environmentLabels(): readonly string[] {
-  envIds ??= listEnvs().map((e) => e.id);
-  return envIds;
-}
-
-export function agentLabel(value: unknown): string {
-  return boundedLabel(value, AGENT_TYPE_VALUES);
-}
-
-export function environmentLabel(value: unknown): string {
-  return boundedLabel(value, environmentLabels());
-}
 
 const connected = new WeakSet<IntegrationOutcomes>();
 

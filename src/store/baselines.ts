@@ -23,9 +23,12 @@
  * one is retired (rank null, `retired_at` set): kept for history and audit, never ranked or
  * promoted again.
  */
+
 import { and, asc, desc, eq, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { BaselineMetrics, ConfidenceInterval } from '../evaluation/schemas.js';
+import { agentLabel, environmentLabel } from '../observability/labels.js';
+import { engineMetrics } from '../observability/metrics.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './database.js';
 import { type Baseline, baselines } from './schema.js';
@@ -119,7 +122,7 @@ export async function insertBaseline(
       field: 'metrics.mean_reward',
     });
   }
-  return db.transaction(async (txx) => {
+  const inserted = await db.transaction(async (txx) => {
     const tx = txx as unknown as Db;
     await lockKey(tx, input.agent_type, input.environment);
     const [{ max }] = await tx
@@ -162,6 +165,17 @@ export async function insertBaseline(
       },
     });
     return { baseline, rank: baseline.rank as number, version, is_new_best };
+  });
+  countBaselineUpdate(input.agent_type, input.environment, 'set');
+  return inserted;
+}
+
+/** `tars_eval_baseline_updates_total`, counted once the write has committed. */
+function countBaselineUpdate(agent_type: string, environment: string, action: 'set' | 'rollback'): void {
+  engineMetrics().baselineUpdates.inc({
+    agent_type: agentLabel(agent_type),
+    environment: environmentLabel(environment),
+    action,
   });
 }
 
@@ -212,7 +226,7 @@ export async function rollbackBaseline(
   actor: string | null = null,
   reason?: string,
 ): Promise<{ restored: Baseline; retired: Baseline }> {
-  return db.transaction(async (txx) => {
+  const done = await db.transaction(async (txx) => {
     const tx = txx as unknown as Db;
     await lockKey(tx, agent_type, environment);
     const current = await currentBest(tx, agent_type, environment);
@@ -265,6 +279,8 @@ export async function rollbackBaseline(
     });
     return { restored, retired };
   });
+  countBaselineUpdate(agent_type, environment, 'rollback');
+  return done;
 }
 
 /** Retired records of a key, newest retirement first. */

@@ -110,11 +110,13 @@ interface PoolState {
 
 /** The connection figures of every open database of this process, summed at scrape time. */
 const poolStates = new Set<() => PoolState>();
-let poolHook: (() => void) | null = null;
+let poolHooked = false;
 
 function watchPool(state: () => PoolState): () => void {
   poolStates.add(state);
-  poolHook ??= addScrapeHook(() => {
+  if (poolHooked) return unwatchPool(state);
+  poolHooked = true;
+  addScrapeHook(() => {
     const sum: PoolState = { total: 0, idle: 0, waiting: 0 };
     for (const s of poolStates) {
       const v = s();
@@ -125,6 +127,10 @@ function watchPool(state: () => PoolState): () => void {
     const gauge = engineMetrics().dbPoolConnections;
     for (const k of DB_POOL_STATES) gauge.set({ state: k }, sum[k]);
   });
+  return unwatchPool(state);
+}
+
+function unwatchPool(state: () => PoolState): () => void {
   return () => {
     poolStates.delete(state);
   };

@@ -68,14 +68,30 @@ export async function listUsers(db: Db): Promise<User[]> {
  * The user when the password is right and the account enabled, else null. Unknown usernames
  * cost one scrypt like known ones.
  */
-export async function authenticate(db: Db, username: string, password: string): Promise<User | null> {
+/** Why a login failed: unknown user or wrong password, or a right password on a disabled account. */
+export type CredentialFailure = 'bad_credentials' | 'disabled';
+
+/**
+ * Checks a username and password: the user, or why not. An unknown user costs the same hash
+ * as a known one, so the answer time does not tell which usernames exist.
+ */
+export async function checkCredentials(
+  db: Db,
+  username: string,
+  password: string,
+): Promise<{ user: User } | { user: null; reason: CredentialFailure }> {
   const user = await getUserByUsername(db, username);
   if (!user) {
     await verifyPassword(password, await dummyHash());
-    return null;
+    return { user: null, reason: 'bad_credentials' };
   }
-  const ok = await verifyPassword(password, user.password_hash);
-  return ok && !user.disabled ? user : null;
+  if (!(await verifyPassword(password, user.password_hash))) return { user: null, reason: 'bad_credentials' };
+  return user.disabled ? { user: null, reason: 'disabled' } : { user };
+}
+
+/** The user when the password is right and the account enabled, else null. */
+export async function authenticate(db: Db, username: string, password: string): Promise<User | null> {
+  return (await checkCredentials(db, username, password)).user;
 }
 
 async function updateUser(

@@ -8,10 +8,17 @@
  * healthy — everything configured answers; degraded — Redis is configured but down while the
  * embedded queue still serves (rate limits fall back to letting requests through);
  * unhealthy (503) — the database is down, or Redis is down while jobs travel through it.
+ *
+ * Every check sets `tars_eval_dependency_up` and `tars_eval_dependency_latency_seconds` of its
+ * dependency (a dependency that is not configured has no series); a failed Redis ping counts
+ * in `tars_eval_redis_errors_total{client="health"}`. GET /metrics runs the same cached round,
+ * so the gauges are current at every scrape even when nobody polls /health.
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { packageVersion } from '../../cli/version.js';
+import { engineMetrics } from '../../observability/metrics.js';
+import { countRedisError } from '../../observability/scrape.js';
 import type { ApiContext } from '../context.js';
 import { rateLimitClasses } from '../plugins/rate-limit.js';
 import { ErrorEnvelope, Health } from '../schemas.js';
@@ -37,6 +44,7 @@ async function redisCheck(ctx: ApiContext): Promise<Check> {
     ]);
     return { status: 'up', latency_ms: performance.now() - start };
   } catch (err) {
+    countRedisError('health');
     return { status: 'down', latency_ms: performance.now() - start, error: (err as Error).message };
   } finally {
     clearTimeout(timer);
@@ -59,26 +67,44 @@ interface Checks {
   redis: Check;
 }
 
-/** The checks, run at most once per CHECK_CACHE_MS; concurrent callers share the round in flight. */
-function cachedChecks(ctx: ApiContext): () => Promise<Checks> {
+/** Sets the dependency gauges from a check (none for a dependency that is not configured). */
+function recordCheck(dependency: keyof Checks, check: Check): void {
+  if (check.status === 'not_configured' || check.latency_ms === null) return;
+  const m = engineMetrics();
+  m.dependencyUp.set({ dependency }, check.status === 'up' ? 1 : 0);
+  m.dependencyLatency.set({ dependency }, check.latency_ms / 1000);
+}
+
+const rounds = new WeakMap<ApiContext, () => Promise<Checks>>();
+
+/**
+ * The checks of `ctx`, run at most once per CHECK_CACHE_MS; concurrent callers (/health and
+ * /metrics) share the round in flight.
+ */
+export function dependencyChecks(ctx: ApiContext): () => Promise<Checks> {
+  let checks = rounds.get(ctx);
+  if (checks !== undefined) return checks;
   let round: Promise<Checks> | null = null;
   let at = 0;
-  return () => {
+  checks = () => {
     const now = performance.now();
     if (round === null || now - at >= CHECK_CACHE_MS) {
       at = now;
-      round = Promise.all([postgresCheck(ctx), redisCheck(ctx)]).then(([postgres, redis]) => ({
-        postgres,
-        redis,
-      }));
+      round = Promise.all([postgresCheck(ctx), redisCheck(ctx)]).then(([postgres, redis]) => {
+        recordCheck('postgres', postgres);
+        recordCheck('redis', redis);
+        return { postgres, redis };
+      });
     }
     return round;
   };
+  rounds.set(ctx, checks);
+  return checks;
 }
 
 export async function healthRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   const version = packageVersion();
-  const checks = cachedChecks(ctx);
+  const checks = dependencyChecks(ctx);
   app.get(
     '/health',
     {
