@@ -11,6 +11,7 @@
  * HyperSync gets an Idempotency-Key so that retries are safe to apply once.
  */
 import type { Config } from '../config.js';
+import { loggerForLibrary } from '../observability/logger.js';
 import type { EvaluationJob } from '../store/schema.js';
 import { callbackPayloadFor, callbackUrlOf, signatureHeaders } from './automl.js';
 import { type DeliveryEnv, type DeliveryOutcome, deliver, type RetryPolicy } from './delivery.js';
@@ -65,7 +66,7 @@ export interface IntegrationsOptions {
   policy: RetryPolicy;
   /** Where outcomes are counted (default the process-wide `integrationOutcomes`). */
   outcomes?: IntegrationOutcomes;
-  /** Structured log sink (default: JSON lines on stderr for warn and error). */
+  /** Structured log sink (default: the process's pino logger, see processIntegrationLog). */
   log?: IntegrationLog;
   /** Jitter source and sleep, for tests. */
   delivery?: Omit<DeliveryEnv, 'signal'>;
@@ -87,7 +88,7 @@ export class Integrations implements JobFinishedListener {
   constructor(options: IntegrationsOptions) {
     this.#options = options;
     this.#outcomes = options.outcomes ?? integrationOutcomes;
-    this.#log = options.log ?? stderrLog('warn');
+    this.#log = options.log ?? processIntegrationLog('warn');
   }
 
   /** Starts the deliveries a finished job calls for; returns at once and never throws. */
@@ -180,15 +181,14 @@ export class Integrations implements JobFinishedListener {
   }
 }
 
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
-
-/** JSON lines on stderr at `minLevel` and above ('silent': nothing). */
-export function stderrLog(minLevel: Config['logLevel']): IntegrationLog {
-  const min = minLevel === 'silent' ? Number.POSITIVE_INFINITY : LEVELS.indexOf(minLevel);
-  return (level, event, fields) => {
-    if (LEVELS.indexOf(level) < min) return;
-    process.stderr.write(`${JSON.stringify({ level, time: Date.now(), msg: event, ...fields })}\n`);
-  };
+/**
+ * The process's pino logger (or, outside `serve`/`worker`, one on stderr at `minLevel`) as an
+ * integration log sink: the lines carry trace_id/span_id of the job's trace and go through
+ * the same redaction as the API's.
+ */
+export function processIntegrationLog(minLevel: Config['logLevel']): IntegrationLog {
+  const logger = loggerForLibrary(minLevel);
+  return (level, event, fields) => logger[level](fields, event);
 }
 
 /** The integrations a configuration asks for (HYPERSYNC_*, AUTOML_CALLBACK_SECRET). */
@@ -201,7 +201,7 @@ export function integrationsFromConfig(
     callbackSecret: config.automlCallbackSecret,
     production: config.nodeEnv === 'production',
     policy: { timeoutMs: config.hypersyncTimeoutMs, maxRetries: config.hypersyncMaxRetries },
-    log: stderrLog(config.logLevel),
+    log: processIntegrationLog(config.logLevel),
     ...overrides,
   });
 }

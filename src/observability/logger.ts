@@ -153,3 +153,11 @@ export function processLoggerFor(level: LogLevel, options: { fd?: 1 | 2 } = {}):
   });
   return processLogger;
 }
+
+/**
+ * The process's logger when `serve` or `worker` has created it, else a logger of its own at
+ * `level` on stderr (library use, tests): library code logs through this.
+ */
+export function loggerForLibrary(level: LogLevel): Logger {
+  return processLogger ?? createLogger({ level, destination: pino.destination({ fd: 2, sync: true }) });
+}

@@ -31,7 +31,8 @@ function spawnWorker(dbUrl: string): ChildProcess {
       EVAL_MAX_CONCURRENT: '1',
       EVAL_THREADS: '0',
       NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
+      // info: the test reads each worker's metrics URL from its worker_started line
+      LOG_LEVEL: 'info',
       // Two workers on one machine: each takes a free port for its /metrics.
       METRICS_PORT: '0',
     },
