@@ -98,7 +98,7 @@ generate-c4: ## Render the C4 diagrams of docs/architecture to SVG (Mermaid, Deb
 diagrams-check: ## Check the C4 diagrams: every code name exists in src/, every diagram renders
 	bash scripts/ci/diagrams-check.sh
 
-runbooks-check: ## Check the runbooks: every command and metric they name exists
+runbooks-check: ## Run every runnable runbook command against a live engine (PostgreSQL, curl, jq)
 	bash scripts/ci/runbooks-check.sh
 
 alerts-check: ## promtool check + unit tests of the alert rules, amtool check of the Alertmanager config
@@ -107,7 +107,7 @@ alerts-check: ## promtool check + unit tests of the alert rules, amtool check of
 alerts-test: ## Unit-test the alert rules with promtool
 	promtool test rules observability/alerts/tests/*.yml
 
-dashboard-check: ## Check the Grafana dashboard: every query backed by an exported metric
+dashboard-check: ## Grafana dashboard: a real Prometheus scrapes a live engine; every panel returns data, every alert parses
 	bash scripts/ci/dashboard-check.sh
 
 # --- Running the engine ----------------------------------------------------------------
