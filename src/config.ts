@@ -34,6 +34,11 @@ export interface Config {
    * unsigned in development and test, and are not sent in production.
    */
   automlCallbackSecret: string | null;
+  /**
+   * AUTOML_CALLBACK_ALLOWED_HOSTS: the hosts a request's callback_url may name (comma-separated;
+   * `host`, `host:port` or `*.domain` for any subdomain); null: any host.
+   */
+  automlCallbackAllowedHosts: string[] | null;
   evaluation: {
     failureRate: number;
     rewardDropPct: number;
@@ -99,6 +104,23 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], d
   return raw as T;
 }
 
+/** A comma-separated list of host patterns (`host`, `host:port`, `*.domain`), lower-cased. */
+function hostList(env: Env, name: string): string[] | null {
+  const raw = str(env, name);
+  if (raw === null) return null;
+  const hosts = raw
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
+  for (const h of hosts) {
+    if (!/^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$|^\[[0-9a-f:.]+\](:[0-9]{1,5})?$/.test(h)) {
+      fail(name, `'${h}' is not a host, host:port or *.domain`);
+    }
+  }
+  if (hosts.length === 0) fail(name, 'names no host');
+  return hosts;
+}
+
 /** Reads and validates the configuration from `env` (default process.env). */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
@@ -132,6 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
     hypersyncTimeoutMs: num(env, 'HYPERSYNC_TIMEOUT_MS', 5000, { min: 1, max: 600_000, integer: true }),
     hypersyncMaxRetries: num(env, 'HYPERSYNC_MAX_RETRIES', 3, { min: 0, max: 20, integer: true }),
     automlCallbackSecret,
+    automlCallbackAllowedHosts: hostList(env, 'AUTOML_CALLBACK_ALLOWED_HOSTS'),
     evaluation: {
       failureRate: num(env, 'EVAL_FAILURE_RATE', 0.15, { min: 0, max: 1 }),
       rewardDropPct: num(env, 'EVAL_REWARD_DROP_PCT', 10, { min: 0, max: 100 }),

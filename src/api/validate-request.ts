@@ -10,9 +10,10 @@
 
 import type { AgentType } from '../agents/hyperparameters.js';
 import type { Config } from '../config.js';
-import { TarsError } from '../errors.js';
+import { TarsError, ValidationError } from '../errors.js';
 import { validateEvaluationRequest } from '../evaluation/evaluate.js';
 import type { EvaluationRequest } from '../evaluation/schemas.js';
+import { callbackHostAllowed } from '../integrations/automl.js';
 
 /** DESIGN 6: agent_state is at most 10 MB (decoded bytes for safetensors, JSON text otherwise). */
 export const MAX_AGENT_STATE_BYTES = 10 * 1024 * 1024;
@@ -55,8 +56,25 @@ export function checkEvaluationRequest(req: EvaluationRequest, config: Config): 
       });
     }
   }
+  if (
+    req.callback_url !== undefined &&
+    !callbackHostAllowed(req.callback_url, config.automlCallbackAllowedHosts)
+  ) {
+    throw new ValidationError(
+      `callback_url: host '${hostOf(req.callback_url)}' is not one AUTOML_CALLBACK_ALLOWED_HOSTS allows`,
+      { field: 'callback_url', allowed: config.automlCallbackAllowedHosts },
+    );
+  }
   return validateEvaluationRequest(req, {
     defaultEpisodes: config.evaluation.defaultEpisodes,
     quickModeEpisodes: config.evaluation.quickModeEpisodes,
   }).agentType;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }

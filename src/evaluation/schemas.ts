@@ -348,7 +348,8 @@ export const EvaluationRequest = Type.Object(
         maxLength: 2048,
         pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+[^\\s]*$',
         description:
-          'http(s) URL that receives the job outcome (HMAC-signed: X-Tars-Timestamp, X-Tars-Signature sha256 over "<timestamp>.<body>") when the job ends',
+          'http(s) URL that receives the job outcome (HMAC-signed: X-Tars-Timestamp, X-Tars-Signature sha256 over "<timestamp>.<body>") when the job ends; ' +
+          'when AUTOML_CALLBACK_ALLOWED_HOSTS is set, its host must be one the list allows',
       }),
     ),
   },

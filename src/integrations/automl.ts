@@ -137,3 +137,27 @@ export function verifySignature(
   const given = Buffer.from(m[1], 'hex');
   return timingSafeEqual(expected, given) ? { valid: true } : { valid: false, reason: 'mismatch' };
 }
+
+/**
+ * Whether `url`'s host is one the AUTOML_CALLBACK_ALLOWED_HOSTS patterns allow (null: any).
+ * A pattern is `host` (any port), `host:port` (that port; the scheme's default when the URL
+ * names none) or `*.domain` (any subdomain of domain, not domain itself). A URL that does not
+ * parse is not allowed. Guards against callbacks aimed at internal services.
+ */
+export function callbackHostAllowed(url: string, allowed: readonly string[] | null): boolean {
+  if (allowed === null) return true;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  const host = u.hostname.toLowerCase();
+  const port = u.port !== '' ? u.port : u.protocol === 'https:' ? '443' : '80';
+  return allowed.some((pattern) => {
+    if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1;
+    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(pattern);
+    if (m === null) return false;
+    return m[1] === host && (m[2] === undefined || m[2] === port);
+  });
+}

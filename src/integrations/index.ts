@@ -13,7 +13,7 @@
 import type { Config } from '../config.js';
 import { loggerForLibrary } from '../observability/logger.js';
 import type { EvaluationJob } from '../store/schema.js';
-import { callbackPayloadFor, callbackUrlOf, signatureHeaders } from './automl.js';
+import { callbackHostAllowed, callbackPayloadFor, callbackUrlOf, signatureHeaders } from './automl.js';
 import { type DeliveryEnv, type DeliveryOutcome, deliver, type RetryPolicy } from './delivery.js';
 import { rollbackRequestFor, sendRollback } from './hypersync.js';
 import { type IntegrationOutcomes, type IntegrationTarget, integrationOutcomes } from './outcomes.js';
@@ -61,6 +61,11 @@ export interface IntegrationsOptions {
   hypersyncUrl: string | null;
   /** HMAC key for AutoML callbacks; null: unsigned (development) or not sent (production). */
   callbackSecret: string | null;
+  /**
+   * Hosts a callback may go to (AUTOML_CALLBACK_ALLOWED_HOSTS; null or absent: any). Checked
+   * at submission by the API and again here, in case the list changed while the job waited.
+   */
+  callbackAllowedHosts?: readonly string[] | null;
   /** Production refuses to send unsigned callbacks. */
   production: boolean;
   policy: RetryPolicy;
@@ -133,6 +138,14 @@ export class Integrations implements JobFinishedListener {
   #callback(job: EvaluationJob, url: string): void {
     const payload = callbackPayloadFor(job);
     if (payload === null) return;
+    if (!callbackHostAllowed(url, this.#options.callbackAllowedHosts ?? null)) {
+      this.#outcomes.record('automl', 'failure', 0);
+      this.#log('error', 'automl_callback_not_sent', {
+        job_id: job.id,
+        reason: 'the callback host is not one AUTOML_CALLBACK_ALLOWED_HOSTS allows',
+      });
+      return;
+    }
     const secret = this.#options.callbackSecret;
     if (secret === null && this.#options.production) {
       this.#outcomes.record('automl', 'failure', 0);
@@ -199,6 +212,7 @@ export function integrationsFromConfig(
   return new Integrations({
     hypersyncUrl: config.hypersyncUrl,
     callbackSecret: config.automlCallbackSecret,
+    callbackAllowedHosts: config.automlCallbackAllowedHosts,
     production: config.nodeEnv === 'production',
     policy: { timeoutMs: config.hypersyncTimeoutMs, maxRetries: config.hypersyncMaxRetries },
     log: processIntegrationLog(config.logLevel),

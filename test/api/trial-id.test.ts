@@ -43,3 +43,43 @@ describe('AutoML trial fields', () => {
     expect(JSON.stringify(bad.json())).toContain('callback_url');
   });
 });
+
+describe('callback_url allow-list (AUTOML_CALLBACK_ALLOWED_HOSTS)', () => {
+  it('rejects a callback host outside the list with a 400 naming callback_url, and stores nothing', async () => {
+    const guarded = await startHarness(pgliteBackend, {
+      env: { AUTOML_CALLBACK_ALLOWED_HOSTS: 'automl.internal,*.trials.example.org' },
+    });
+    try {
+      const dev = (await guarded.login('developer')).access_token;
+      const request = {
+        agent_type: 'ppo',
+        environments: ['CartPole-v1'],
+        training: { total_timesteps: 64 },
+        hyperparameters: { n_steps: 32, batch_size: 32, n_epochs: 1 },
+        num_episodes: 2,
+      };
+      const bad = await guarded.app.inject({
+        method: 'POST',
+        url: '/v1/evaluate',
+        headers: bearer(dev),
+        payload: { ...request, callback_url: 'http://169.254.169.254/latest/meta-data' },
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json()).toMatchObject({ error: 'validation', details: { field: 'callback_url' } });
+      expect(bad.json().message).toContain('callback_url');
+      expect(bad.json().message).toContain('169.254.169.254');
+      expect(guarded.enqueued).toHaveLength(0);
+
+      const ok = await guarded.app.inject({
+        method: 'POST',
+        url: '/v1/evaluate',
+        headers: bearer(dev),
+        payload: { ...request, callback_url: 'https://a.trials.example.org/cb' },
+      });
+      expect(ok.statusCode).toBe(202);
+      expect(guarded.enqueued).toEqual([ok.json().job_id]);
+    } finally {
+      await guarded.close();
+    }
+  });
+});

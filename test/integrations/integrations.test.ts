@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { EvaluationResult } from '../../src/evaluation/schemas.js';
+import { callbackHostAllowed } from '../../src/integrations/automl.js';
 import {
   type CallbackPayload,
   type IntegrationLog,
@@ -251,6 +252,38 @@ describe('AutoML callback', () => {
     expect(prod.logs[0]).toMatchObject({ level: 'error', event: 'automl_callback_not_sent' });
   });
 
+  it('is not sent to a host outside AUTOML_CALLBACK_ALLOWED_HOSTS', async () => {
+    const cb = await start([{ status: 200 }, { status: 200 }]);
+    const denied = make({ callbackSecret: secret, callbackAllowedHosts: ['automl.internal'] });
+    denied.integrations.jobFinished(jobRow({ cb: cb.url }));
+    await denied.integrations.idle();
+    expect(cb.received).toHaveLength(0);
+    expect(denied.outcomes.snapshot().automl).toEqual({ success: 0, failure: 1, attempts: 0 });
+    expect(denied.logs[0]).toMatchObject({ level: 'error', event: 'automl_callback_not_sent' });
+
+    const port = new URL(cb.url).port;
+    const allowed = make({ callbackSecret: secret, callbackAllowedHosts: [`127.0.0.1:${port}`] });
+    allowed.integrations.jobFinished(jobRow({ cb: cb.url }));
+    await allowed.integrations.idle();
+    expect(cb.received).toHaveLength(1);
+  });
+
+  it('callbackHostAllowed: host, host:port (scheme default port), *.domain; unparsable URLs refused', () => {
+    expect(callbackHostAllowed('https://anything.example/cb', null)).toBe(true);
+    const list = ['automl.internal', 'hooks.example.com:8443', '*.trials.example.org', '[::1]:9000'];
+    expect(callbackHostAllowed('http://automl.internal/cb', list)).toBe(true);
+    expect(callbackHostAllowed('https://AUTOML.internal:9999/cb', list)).toBe(true);
+    expect(callbackHostAllowed('https://hooks.example.com:8443/x', list)).toBe(true);
+    expect(callbackHostAllowed('https://hooks.example.com/x', list)).toBe(false); // 443, not 8443
+    expect(callbackHostAllowed('https://a.trials.example.org/x', list)).toBe(true);
+    expect(callbackHostAllowed('https://trials.example.org/x', list)).toBe(false);
+    expect(callbackHostAllowed('https://eviltrials.example.org/x', list)).toBe(false);
+    expect(callbackHostAllowed('http://[::1]:9000/x', list)).toBe(true);
+    expect(callbackHostAllowed('http://169.254.169.254/latest/meta-data', list)).toBe(false);
+    expect(callbackHostAllowed('http://automl.internal.evil.com/cb', list)).toBe(false);
+    expect(callbackHostAllowed('not a url', list)).toBe(false);
+  });
+
   it('close() aborts a delivery waiting out a long retry and records the failure', async () => {
     const cb = await start([{ status: 503, headers: { 'retry-after': '30' } }]);
     const { integrations, outcomes } = make({ callbackSecret: secret, delivery: {} });
@@ -290,5 +323,16 @@ describe('configuration', () => {
       32,
     );
     expect(integrationsFromConfig(c)).toBeInstanceOf(Integrations);
+    expect(loadConfig({}).automlCallbackAllowedHosts).toBeNull();
+    expect(
+      loadConfig({ AUTOML_CALLBACK_ALLOWED_HOSTS: ' AutoML.internal, *.example.com ,h:8080' })
+        .automlCallbackAllowedHosts,
+    ).toEqual(['automl.internal', '*.example.com', 'h:8080']);
+    expect(() => loadConfig({ AUTOML_CALLBACK_ALLOWED_HOSTS: 'http://x.example' })).toThrow(
+      /AUTOML_CALLBACK_ALLOWED_HOSTS/,
+    );
+    expect(() => loadConfig({ AUTOML_CALLBACK_ALLOWED_HOSTS: ' , ' })).toThrow(
+      /AUTOML_CALLBACK_ALLOWED_HOSTS/,
+    );
   });
 });
