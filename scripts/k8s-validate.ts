@@ -132,7 +132,7 @@ export function modelRegistry(): Map<string, ModelClass> {
 /** The environment variables src/config.ts reads (NODE_ENV, PORT, DATABASE_URL, ...). */
 export function configVariables(source = readFileSync(join(ROOT, 'src', 'config.ts'), 'utf8')): Set<string> {
   const names = new Set<string>();
-  for (const m of source.matchAll(/\b(?:str|num|url|oneOf)\(\s*env,\s*'([A-Z][A-Z0-9_]*)'/g)) names.add(m[1]);
+  for (const m of source.matchAll(/\b(?:str|num|url|oneOf|hostList)\(\s*env,\s*'([A-Z][A-Z0-9_]*)'/g)) names.add(m[1]);
   return names;
 }
 
