@@ -26,7 +26,10 @@ export const ADAPTER_DIR = join(DEPLOY_DIR, 'prometheus-adapter');
 /** Secrets the manifests reference but never carry: created in the cluster (deploy/README.md). */
 export const EXTERNAL_SECRETS = ['tars-eval-secrets'];
 /** Where the API answers its probes. */
+/** Readiness (and startup): the dependency-aware check. */
 export const HEALTH_PATH = '/health';
+/** Liveness: the process only; a dependency outage must not restart every pod. */
+export const LIVE_PATH = '/health/live';
 
 // --- Shapes (only the parts the checks read; the schemas have validated the rest) ----------
 
@@ -132,7 +135,8 @@ export function modelRegistry(): Map<string, ModelClass> {
 /** The environment variables src/config.ts reads (NODE_ENV, PORT, DATABASE_URL, ...). */
 export function configVariables(source = readFileSync(join(ROOT, 'src', 'config.ts'), 'utf8')): Set<string> {
   const names = new Set<string>();
-  for (const m of source.matchAll(/\b(?:str|num|url|oneOf|hostList)\(\s*env,\s*'([A-Z][A-Z0-9_]*)'/g)) names.add(m[1]);
+  for (const m of source.matchAll(/\b(?:str|num|url|oneOf|hostList)\(\s*env,\s*'([A-Z][A-Z0-9_]*)'/g))
+    names.add(m[1]);
   return names;
 }
 
@@ -296,7 +300,9 @@ export function validateObjects(objects: K8sObject[], options: ValidateOptions =
       }
 
       // Probes: long-running containers need readiness and liveness; HTTP probes hit a
-      // declared port, and a container serving the API (port "http") is probed on /health.
+      // declared port. A container serving the API (port "http") or a worker's metrics endpoint
+      // (port "metrics") is probed there: readiness and startup on /health (dependencies
+      // checked), liveness on /health/live (the process only).
       const probes = (['startupProbe', 'readinessProbe', 'livenessProbe'] as const).filter(
         (p) => c[p] !== undefined,
       );
@@ -305,24 +311,27 @@ export function validateObjects(objects: K8sObject[], options: ValidateOptions =
           if (c[p] === undefined) problems.push(`${at}: ${p} is missing`);
         }
       }
-      const servesApi = (c.ports ?? []).some((p) => p.name === 'http');
+      const probePort = (c.ports ?? []).some((p) => p.name === 'http')
+        ? 'http'
+        : (c.ports ?? []).some((p) => p.name === 'metrics')
+          ? 'metrics'
+          : null;
       for (const p of probes) {
         const probe = c[p]!;
         const port = probe.httpGet?.port ?? probe.tcpSocket?.port;
+        const want = p === 'livenessProbe' ? LIVE_PATH : HEALTH_PATH;
         if (probe.httpGet === undefined && probe.tcpSocket === undefined) {
-          if (servesApi) problems.push(`${at}: ${p} must be an HTTP GET of ${HEALTH_PATH}`);
+          if (probePort !== null) problems.push(`${at}: ${p} must be an HTTP GET of ${want}`);
           continue;
         }
         if (!portMatches(c, port))
           problems.push(`${at}: ${p} port ${String(port)} is not a port of the container`);
-        if (servesApi) {
-          if (probe.httpGet?.path !== HEALTH_PATH) {
-            problems.push(
-              `${at}: ${p} must GET ${HEALTH_PATH}, not ${probe.httpGet?.path ?? 'a TCP connect'}`,
-            );
+        if (probePort !== null) {
+          if (probe.httpGet?.path !== want) {
+            problems.push(`${at}: ${p} must GET ${want}, not ${probe.httpGet?.path ?? 'a TCP connect'}`);
           }
-          if (!portMatches({ ...c, ports: (c.ports ?? []).filter((x) => x.name === 'http') }, port)) {
-            problems.push(`${at}: ${p} must reach the http port`);
+          if (!portMatches({ ...c, ports: (c.ports ?? []).filter((x) => x.name === probePort) }, port)) {
+            problems.push(`${at}: ${p} must reach the ${probePort} port`);
           }
         }
       }

@@ -212,3 +212,13 @@ export const Health = Type.Object(
   { $id: 'Health' },
 );
 export type Health = Static<typeof Health>;
+
+export const Liveness = Type.Object(
+  {
+    status: Type.Literal('alive'),
+    version: Type.String(),
+    uptime_seconds: Type.Number({ minimum: 0 }),
+  },
+  { $id: 'Liveness' },
+);
+export type Liveness = Static<typeof Liveness>;

@@ -1,9 +1,10 @@
 /**
  * The metrics endpoint of a process that serves no API: a `tars-eval worker` in distributed
- * mode listens on METRICS_PORT with a plain node:http server (no framework; two routes):
+ * mode listens on METRICS_PORT with a plain node:http server (no framework; three routes):
  *
- *   GET /metrics — the Prometheus exposition of this process (`scrapeMetrics`)
- *   GET /health  — `{ status, checks }` from the caller's checks; 503 when one is down
+ *   GET /metrics     — the Prometheus exposition of this process (`scrapeMetrics`)
+ *   GET /health      — readiness: `{ status, checks }` from the caller's checks; 503 when one is down
+ *   GET /health/live — liveness: 200 while the process answers (no dependency checks)
  *
  * Anything else answers 404, a method other than GET 405.
  */
@@ -42,13 +43,18 @@ const json = (body: unknown) => JSON.stringify(body);
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/metrics' && path !== '/health') {
+    if (path !== '/metrics' && path !== '/health' && path !== '/health/live') {
       send(res, 404, 'application/json', json({ error: 'not_found', message: `no route ${path}` }));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET');
       send(res, 405, 'application/json', json({ error: 'method_not_allowed', message: 'use GET' }));
+      return;
+    }
+    if (path === '/health/live') {
+      // Liveness: the process and its event loop answer; dependencies are /health's business.
+      send(res, 200, 'application/json', json({ status: 'alive', uptime_seconds: process.uptime() }));
       return;
     }
     const answer =

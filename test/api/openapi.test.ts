@@ -27,6 +27,7 @@ const ROUTES = [
   'get /v1/baselines/{agent_type}',
   'post /v1/baselines',
   'get /health',
+  'get /health/live',
   'get /metrics',
 ];
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);

@@ -119,6 +119,10 @@ describe('rate limits shared through Redis', () => {
       const down = await distributed.inject({ method: 'GET', url: '/health' });
       expect(down.statusCode).toBe(503);
       expect(down.json().status).toBe('unhealthy');
+      // Liveness checks the process only: it stays 200 while readiness says unhealthy.
+      const live = await distributed.inject({ method: 'GET', url: '/health/live' });
+      expect(live.statusCode).toBe(200);
+      expect(live.json()).toMatchObject({ status: 'alive', version: expect.any(String) });
       await distributed.close();
     } finally {
       await app.close();

@@ -262,7 +262,7 @@ describe('rate limits and queue depth on a second server', () => {
 });
 
 describe('the metrics server of a worker process', () => {
-  it('answers /metrics, /health and nothing else on its port', async () => {
+  it('answers /metrics, /health, /health/live and nothing else on its port', async () => {
     const server = await startMetricsServer({
       port: 0,
       health: async () => ({ status: 'healthy', checks: { postgres: { status: 'up', latency_ms: 1 } } }),
@@ -295,6 +295,9 @@ describe('the metrics server of a worker process', () => {
     });
     try {
       expect((await fetch(`${server.url}/health`)).status).toBe(503);
+      const live = await fetch(`${server.url}/health/live`);
+      expect(live.status).toBe(200);
+      expect(await live.json()).toMatchObject({ status: 'alive' });
     } finally {
       await server.close();
     }

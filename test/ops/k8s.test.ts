@@ -98,19 +98,32 @@ describe('deploy/ manifests', () => {
     expect(p).toEqual(['Deployment/tars-eval-api: container api: readinessProbe is missing']);
   });
 
-  it('rejects an API probe that is not GET /health on the http port', () => {
+  it('rejects API probes off /health (readiness) and /health/live (liveness), or off the http port', () => {
     const p = problemsOf(
       broken('Deployment', 'tars-eval-api', (o) => {
-        container(o).livenessProbe.httpGet.path = '/ready';
+        container(o).livenessProbe.httpGet.path = '/health';
         container(o).readinessProbe.httpGet.port = 9999;
+        container(o).startupProbe.httpGet.path = '/ready';
       }),
     );
     expect(p).toContain(
-      'Deployment/tars-eval-api: container api: livenessProbe must GET /health, not /ready',
+      'Deployment/tars-eval-api: container api: livenessProbe must GET /health/live, not /health',
     );
+    expect(p).toContain('Deployment/tars-eval-api: container api: startupProbe must GET /health, not /ready');
     expect(p).toContain(
       'Deployment/tars-eval-api: container api: readinessProbe port 9999 is not a port of the container',
     );
+  });
+
+  it('probes a worker on its metrics port: readiness /health, liveness /health/live', () => {
+    const p = problemsOf(
+      broken('Deployment', 'tars-eval-worker', (o) => {
+        container(o).readinessProbe.httpGet.path = '/metrics';
+      }),
+    );
+    expect(p).toEqual([
+      'Deployment/tars-eval-worker: container worker: readinessProbe must GET /health, not /metrics',
+    ]);
   });
 
   it('rejects a root or writable security context', () => {

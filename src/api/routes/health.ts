@@ -21,7 +21,7 @@ import { countRedisError } from '../../observability/scrape.js';
 import { packageVersion } from '../../version.js';
 import type { ApiContext } from '../context.js';
 import { rateLimitClasses } from '../plugins/rate-limit.js';
-import { ErrorEnvelope, Health } from '../schemas.js';
+import { ErrorEnvelope, Health, Liveness } from '../schemas.js';
 
 type Check = Health['checks']['postgres'];
 
@@ -111,7 +111,11 @@ export async function healthRoutes(app: FastifyInstance, ctx: ApiContext): Promi
       config: { rateLimit: rateLimitClasses(ctx.config).public },
       schema: {
         tags: ['operations'],
-        summary: 'Liveness and dependency checks',
+        summary: 'Readiness: dependency checks (PostgreSQL, Redis)',
+        description:
+          'healthy, degraded (Redis down while the queue does not need it) or unhealthy (503: the ' +
+          'database is down, or Redis is down while jobs travel through it). Use it for readiness; ' +
+          'GET /health/live is the liveness check.',
         response: { 200: Health, 503: Health, 429: ErrorEnvelope },
       },
     },
@@ -130,5 +134,20 @@ export async function healthRoutes(app: FastifyInstance, ctx: ApiContext): Promi
       };
       return reply.code(status === 'unhealthy' ? 503 : 200).send(body);
     },
+  );
+  app.get(
+    '/health/live',
+    {
+      config: { rateLimit: rateLimitClasses(ctx.config).public },
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness: the process answers (no dependency checks)',
+        description:
+          'Always 200 while the process serves requests. A liveness probe must not check ' +
+          'dependencies: a database outage would otherwise restart every API process at once.',
+        response: { 200: Liveness, 429: ErrorEnvelope },
+      },
+    },
+    async () => ({ status: 'alive' as const, version, uptime_seconds: (Date.now() - ctx.startedAt) / 1000 }),
   );
 }
