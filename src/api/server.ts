@@ -150,6 +150,7 @@ export async function createServer(config: Config, deps: ServerDeps = {}): Promi
   await app.register(openapiPlugin);
   await app.register(authPlugin, {
     config,
+    database: deps.database ?? null,
     accessTtlSeconds: deps.accessTtlSeconds,
     refreshTtlSeconds: deps.refreshTtlSeconds,
   });

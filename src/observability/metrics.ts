@@ -53,7 +53,7 @@ export interface EngineMetrics {
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   /** 429s by rate-limit class: public | auth | evaluate */
   rateLimitRejections: Counter<'class'>;
-  /** failed logins and refreshes by reason: bad_credentials | disabled | invalid_token | token_reuse | expired */
+  /** refused logins, refreshes, and access tokens of disabled/deleted accounts: bad_credentials | disabled | invalid_token | token_reuse | expired */
   authFailures: Counter<'reason'>;
 
   // --- Evaluations (the process that runs the job) ------------------------------------
@@ -184,7 +184,7 @@ export function engineMetrics(): EngineMetrics {
     ),
     authFailures: counter(
       'tars_eval_auth_failures_total',
-      'Failed logins and refreshes by reason (bad_credentials, disabled, invalid_token, token_reuse, expired)',
+      'Refused logins, refreshes and access tokens of disabled or deleted accounts, by reason (bad_credentials, disabled, invalid_token, token_reuse, expired)',
       ['reason'],
     ),
 

@@ -94,6 +94,13 @@ export async function authenticate(db: Db, username: string, password: string): 
   return (await checkCredentials(db, username, password)).user;
 }
 
+/**
+ * NOTIFY channel of account changes (role, disabled, password): the changed user's id, delivered
+ * on commit, so the API's account cache in every process (src/api/plugins/auth.ts) forgets it and
+ * a disabled account or a lowered role takes effect at the next request.
+ */
+export const USER_CHANNEL = 'tars_users';
+
 async function updateUser(
   db: Db,
   id: string,
@@ -110,6 +117,7 @@ async function updateUser(
       .returning();
     if (!row) throw new NotFoundError(`user ${id} not found`, { id });
     await appendAudit(tx as unknown as Db, { actor, action, entity: 'user', entity_id: id, details });
+    await tx.execute(sql`select pg_notify(${USER_CHANNEL}, ${id})`);
     return row;
   });
 }

@@ -44,6 +44,26 @@ describe('service commands', () => {
     expect(dup.stderr).toContain('already exists');
   }, 120_000);
 
+  it('users disable, enable and set-role change the account; unknown names and roles are refused', () => {
+    const add = cli(['users', 'add', 'dave', '--role', 'developer', '--password', 'dave-password']);
+    expect(add.code, add.stderr).toBe(0);
+    const off = cli(['users', 'disable', 'dave']);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toBe('disabled dave\n');
+    expect(cli(['users', 'list']).stdout).toMatch(/^dave\tdeveloper\tdisabled\t/m);
+    const role = cli(['users', 'set-role', 'dave', 'viewer']);
+    expect(role.code, role.stderr).toBe(0);
+    expect(role.stdout).toBe('dave is now viewer\n');
+    expect(cli(['users', 'enable', 'dave']).code).toBe(0);
+    expect(cli(['users', 'list']).stdout).toMatch(/^dave\tviewer\t[0-9a-f-]{36}$/m);
+    const missing = cli(['users', 'disable', 'nobody']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain("no account named 'nobody'");
+    const badRole = cli(['users', 'set-role', 'dave', 'root']);
+    expect(badRole.code).toBe(2);
+    expect(badRole.stderr).toContain('role must be one of');
+  }, 120_000);
+
   it('serve: the configured database and queue behind a listening server', async () => {
     const service = await startService(
       loadConfig({ NODE_ENV: 'test', TARS_DATA_DIR: dir, PORT: '0', JWT_SECRET: 'x'.repeat(40) }),

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAudit } from '../../src/store/index.js';
+import { getUserByUsername, listAudit } from '../../src/store/index.js';
 import { pgliteBackend } from '../store/backends.js';
 import { bearer, type Harness, SECRET, startHarness } from './harness.js';
 
@@ -118,7 +118,8 @@ describe('auth', () => {
   });
 
   it('rejects expired, unsigned, other-algorithm and other-secret tokens', async () => {
-    const base = { sub: randomUUID(), username: 'admin', role: 'admin', typ: 'access' };
+    const admin = await getUserByUsername(h.tdb.database.db, 'admin');
+    const base = { sub: admin!.id, username: 'admin', role: 'admin', typ: 'access' };
     const cases = {
       expired: craftJwt({ ...base, iat: now() - 7200, exp: now() - 3600 }),
       none: craftJwt({ ...base, iat: now(), exp: now() + 600 }, 'none'),
@@ -131,6 +132,15 @@ describe('auth', () => {
       (await h.app.inject({ method: 'GET', url: `/v1/jobs/${randomUUID()}`, headers: bearer(good) }))
         .statusCode,
     ).toBe(404);
+    // Correctly signed, but for an account that does not exist: refused.
+    const ghost = craftJwt({ ...base, sub: randomUUID(), iat: now(), exp: now() + 600 });
+    const gone = await h.app.inject({
+      method: 'GET',
+      url: `/v1/jobs/${randomUUID()}`,
+      headers: bearer(ghost),
+    });
+    expect(gone.statusCode).toBe(401);
+    expect(gone.json().message).toContain('no longer exists');
     for (const [name, token] of Object.entries(cases)) {
       const res = await h.app.inject({
         method: 'GET',

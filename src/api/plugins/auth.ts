@@ -7,13 +7,22 @@
  *
  * Routes declare their least role with `onRequest: app.requireRole('developer')`; roles are
  * ordered viewer < developer < admin.
+ *
+ * A valid access token is not enough on its own: the account behind it must still exist and be
+ * enabled, and the role that counts is the account's current one. Accounts are read through a
+ * small cache (AccountCache: at most ACCOUNT_CACHE_MS old, dropped at once on the NOTIFY that
+ * every account change sends), so disabling an account or lowering its role takes effect at the
+ * next request rather than when the token expires, at the cost of one indexed read per account
+ * every few seconds.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Config } from '../../config.js';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../../errors.js';
-import type { Role } from '../../store/index.js';
+import { engineMetrics } from '../../observability/metrics.js';
+import type { Database } from '../../store/database.js';
+import { getUserById, type Role, USER_CHANNEL } from '../../store/index.js';
 import { globalPlugin } from './global.js';
 
 export const ROLE_ORDER: Record<Role, number> = { viewer: 0, developer: 1, admin: 2 };
@@ -49,10 +58,61 @@ declare module 'fastify' {
 
 export interface AuthOptions {
   config: Config;
+  /** where accounts are checked on each request; null: tokens alone decide (no database) */
+  database?: Database | null;
   /** access token lifetime (default 3600 s) */
   accessTtlSeconds?: number;
   /** refresh token lifetime (default 7 days) */
   refreshTtlSeconds?: number;
+}
+
+/** How long an account read is trusted when no change notification says otherwise. */
+export const ACCOUNT_CACHE_MS = 5000;
+const ACCOUNT_CACHE_ENTRIES = 10_000;
+
+interface Account {
+  role: Role;
+  disabled: boolean;
+}
+
+/**
+ * Account state by user id, read from the database at most once per ACCOUNT_CACHE_MS (and once
+ * for concurrent requests of the same account), forgotten on its change notification. Bounded:
+ * the oldest entries go first.
+ */
+export class AccountCache {
+  readonly #entries = new Map<string, { at: number; account: Promise<Account | null> }>();
+
+  constructor(
+    private readonly read: (id: string) => Promise<Account | null>,
+    private readonly ttlMs = ACCOUNT_CACHE_MS,
+  ) {}
+
+  get(id: string): Promise<Account | null> {
+    const now = performance.now();
+    const hit = this.#entries.get(id);
+    if (hit !== undefined && now - hit.at < this.ttlMs) return hit.account;
+    const account = this.read(id);
+    this.#entries.delete(id);
+    this.#entries.set(id, { at: now, account });
+    // A failed read is not remembered: the next request tries again.
+    account.catch(() => {
+      if (this.#entries.get(id)?.account === account) this.#entries.delete(id);
+    });
+    if (this.#entries.size > ACCOUNT_CACHE_ENTRIES) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    return account;
+  }
+
+  forget(id: string): void {
+    this.#entries.delete(id);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
 }
 
 export interface TokenIssuer {
@@ -77,6 +137,10 @@ export function jwtSecret(config: Config, warn: (msg: string) => void): string {
   return randomBytes(48).toString('base64url');
 }
 
+function countAuthFailure(reason: 'disabled' | 'invalid_token'): void {
+  engineMetrics().authFailures.inc({ reason });
+}
+
 function jwtFailure(err: unknown, what: string): UnauthorizedError {
   const code = (err as { code?: string }).code ?? '';
   if (code.includes('EXPIRED')) return new UnauthorizedError(`${what} has expired`, { reason: 'expired' });
@@ -88,6 +152,33 @@ export const authPlugin = globalPlugin<AuthOptions & Record<string, unknown>>(
   async (app: FastifyInstance, opts) => {
     const accessTtl = opts.accessTtlSeconds ?? 3600;
     const refreshTtl = opts.refreshTtlSeconds ?? 7 * 24 * 3600;
+    const database = opts.database ?? null;
+    const accounts =
+      database === null
+        ? null
+        : new AccountCache(async (id) => {
+            const user = await getUserById(database.db, id);
+            return user === null ? null : { role: user.role as Role, disabled: user.disabled };
+          });
+    if (database !== null && accounts !== null) {
+      try {
+        const unlisten = await database.listen(
+          USER_CHANNEL,
+          (id) => accounts.forget(id),
+          // Notifications may have been missed: nothing cached is trusted any more.
+          (listening) => {
+            if (!listening) accounts.clear();
+          },
+        );
+        app.addHook('onClose', async () => unlisten());
+      } catch (err) {
+        // Without notifications an account change takes effect within ACCOUNT_CACHE_MS.
+        app.log.warn(
+          { err },
+          `cannot LISTEN for account changes; they take effect within ${ACCOUNT_CACHE_MS} ms`,
+        );
+      }
+    }
     await app.register(fastifyJwt, {
       secret: jwtSecret(opts.config, (m) => app.log.warn(m)),
       sign: { algorithm: ALGORITHM },
@@ -145,6 +236,19 @@ export const authPlugin = globalPlugin<AuthOptions & Record<string, unknown>>(
         throw new UnauthorizedError('not an access token', { reason: 'wrong_type' });
       if (!(claims.role in ROLE_ORDER))
         throw new UnauthorizedError('access token is invalid', { reason: 'invalid' });
+      if (accounts !== null) {
+        const account = await accounts.get(claims.sub);
+        if (account === null) {
+          countAuthFailure('invalid_token');
+          throw new UnauthorizedError('the account of this token no longer exists', { reason: 'invalid' });
+        }
+        if (account.disabled) {
+          countAuthFailure('disabled');
+          throw new UnauthorizedError('this account is disabled', { reason: 'disabled' });
+        }
+        // The account's current role counts, not the one the token was issued with.
+        if (account.role !== claims.role) claims = { ...claims, role: account.role };
+      }
       request.user = claims;
       return claims;
     };
