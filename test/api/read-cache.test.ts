@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../../src/api/index.js';
 import { ResponseCache } from '../../src/api/read-cache.js';
 import { CHECK_CACHE_MS } from '../../src/api/routes/health.js';
-import { jobView } from '../../src/api/routes/jobs.js';
+import { ACTIVE_VIEW_MS, jobView } from '../../src/api/routes/jobs.js';
+import { engineMetrics } from '../../src/observability/metrics.js';
 import {
   claimJob,
   completeJob,
@@ -19,10 +20,23 @@ import {
   getJobSummary,
   insertBaseline,
   rollbackBaseline,
+  updateProgress,
 } from '../../src/store/index.js';
 import { type Backend, pgliteBackend, postgresBackend } from '../store/backends.js';
 import { metrics, result } from '../store/fixtures.js';
 import { bearer, type Harness, startHarness, testConfig } from './harness.js';
+
+/** Database selects recorded so far (the query-duration histogram's count). */
+async function selectCount(registry: import('prom-client').Registry): Promise<number> {
+  const m = await registry.getSingleMetric('tars_eval_db_query_duration_seconds')?.get();
+  return (m?.values ?? [])
+    .filter(
+      (v) =>
+        (v as { metricName?: string }).metricName === 'tars_eval_db_query_duration_seconds_count' &&
+        v.labels.operation === 'select',
+    )
+    .reduce((a, v) => a + v.value, 0);
+}
 
 describe('ResponseCache', () => {
   it('evicts least recently used entries beyond its character budget and skips oversized ones', () => {
@@ -145,8 +159,9 @@ for (const backend of [pgliteBackend, postgresBackend] as Backend[]) {
       const get = () => h.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}`, headers: bearer(viewer) });
       const pending = await get();
       expect(pending.json()).toMatchObject({ status: 'pending', result: null });
-      // Pending jobs are not cached: completion shows on the next read.
+      // A pending job's view is at most ACTIVE_VIEW_MS old: completion shows after it.
       await completeJob(db, job.id, result({ 'CartPole-v1': [10, 20, 30] }));
+      await sleep(ACTIVE_VIEW_MS + 20);
       const fromDb = await get();
       const fromCache = await get();
       expect(fromDb.statusCode).toBe(200);
@@ -175,6 +190,26 @@ for (const backend of [pgliteBackend, postgresBackend] as Backend[]) {
       );
       expect(jobView(full as NonNullable<typeof full>)).toMatchObject({ status: 'running', attempts: 1 });
       expect(await getJobSummary(db, '00000000-0000-4000-8000-000000000000')).toBeNull();
+    });
+
+    it('polls of an unfinished job share one database read per ACTIVE_VIEW_MS', async () => {
+      const db = h.tdb.database.db;
+      const { job } = await createJob(db, {
+        request: { agent_type: 'ppo', environments: ['CartPole-v1'] } as never,
+      });
+      await claimJob(db, job.id, { owner: 'w', leaseMs: 60_000 });
+      const get = () => h.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}`, headers: bearer(viewer) });
+      expect((await get()).json()).toMatchObject({ status: 'running', progress: 0 });
+      await sleep(ACTIVE_VIEW_MS + 20);
+      const selects = () => selectCount(engineMetrics().registry);
+      const before = await selects();
+      const views = await Promise.all(Array.from({ length: 20 }, () => get()));
+      expect(views.every((v) => v.statusCode === 200)).toBe(true);
+      // One read for the twenty (the account behind the token is cached as well).
+      expect((await selects()) - before).toBe(1);
+      await updateProgress(db, job.id, 'w', 0.5);
+      await sleep(ACTIVE_VIEW_MS + 20);
+      expect((await get()).json()).toMatchObject({ status: 'running', progress: 0.5 });
     });
 
     it('/health shares one round of checks for about a second', async () => {

@@ -46,11 +46,43 @@ const done = (job: Pick<EvaluationJob, 'status'>) => job.status === 'completed' 
  * at most (a result with learning curves is tens of kB).
  */
 const FINISHED_CACHE_CHARS = 32 * 1024 * 1024;
+
+/**
+ * A pending or running job is read from the database at most once per ACTIVE_VIEW_MS, and once
+ * for all concurrent requests: clients poll the jobs they wait for, often many at once, and a
+ * progress value changes at most every 500 ms anyway (src/queue/processor.ts). A view is at most
+ * this much older than the row; a job's completion is seen within it.
+ */
+export const ACTIVE_VIEW_MS = 250;
+const ACTIVE_VIEW_ENTRIES = 10_000;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   const limits = rateLimitClasses(ctx.config);
   const finished = new ResponseCache(FINISHED_CACHE_CHARS);
+  const active = new Map<string, { at: number; job: ReturnType<typeof getJobSummary> }>();
+  const readActive = (id: string): ReturnType<typeof getJobSummary> => {
+    const now = performance.now();
+    const hit = active.get(id);
+    if (hit !== undefined && now - hit.at < ACTIVE_VIEW_MS) return hit.job;
+    const job = getJobSummary(requireDatabase(ctx).db, id);
+    active.delete(id);
+    active.set(id, { at: now, job });
+    if (active.size > ACTIVE_VIEW_ENTRIES) {
+      const oldest = active.keys().next().value;
+      if (oldest !== undefined) active.delete(oldest);
+    }
+    // Neither failures nor unknown ids are remembered.
+    job.then(
+      (j) => {
+        if (j === null && active.get(id)?.job === job) active.delete(id);
+      },
+      () => {
+        if (active.get(id)?.job === job) active.delete(id);
+      },
+    );
+    return job;
+  };
 
   app.post<{
     Body: EvaluationRequest;
@@ -114,6 +146,9 @@ export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
       schema: {
         tags: ['evaluation'],
         summary: 'Status, progress, result or error of a job',
+        description:
+          'A finished job never changes. The view of a pending or running job may be up to ' +
+          `${ACTIVE_VIEW_MS} ms older than the stored row (polls are served from one read).`,
         security: [{ bearerAuth: [] }],
         params: JobParams,
         response: {
@@ -129,9 +164,10 @@ export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
       const id = request.params.job_id;
       const cached = finished.get(id);
       if (cached !== undefined) return reply.type(JSON_TYPE).send(cached);
-      const job = await getJobSummary(requireDatabase(ctx).db, id);
+      const job = await readActive(id);
       if (job === null) throw new NotFoundError(`job ${id} not found`, { job_id: id });
       if (!done(job)) return jobView(job);
+      active.delete(id);
       // The route's compiled 200 serialiser: the cached text is what it would send each time.
       const body = String(reply.serialize(jobView(job)));
       finished.set(id, body);
