@@ -125,6 +125,9 @@ beforeAll(async () => {
   expect(add.status, add.stderr).toBe(0);
   // A process group of its own, so that stopping it also stops the node process tsx starts.
   server = spawn('tars-eval', ['serve', '--port', String(port)], { cwd: work, env, detached: true });
+  // The engine runs embedded (no REDIS_URL); the commands of the Redis section read a real
+  // Redis, the one the queue tests use.
+  env = { ...env, REDIS_URL: process.env.TARS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' };
   server.stdout?.on('data', (d: Buffer) => {
     serverLog += d.toString();
   });
