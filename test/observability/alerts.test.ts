@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { engineMetrics } from '../../src/observability/metrics.js';
+import { metricNames } from './promql.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ALERTS = join(ROOT, 'observability/alerts');
@@ -74,38 +75,6 @@ function anchors(markdown: string): Set<string> {
     out.add(n === 0 ? base : `${base}-${n}`);
   }
   return out;
-}
-
-const PROMQL_WORDS = new Set([
-  'by',
-  'without',
-  'on',
-  'ignoring',
-  'group_left',
-  'group_right',
-  'and',
-  'or',
-  'unless',
-  'offset',
-  'bool',
-  'inf',
-  'nan',
-]);
-
-/** The metric names a PromQL expression reads (label matchers, grouping, functions removed). */
-function metricNames(expr: string): string[] {
-  const stripped = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""')
-    .replace(/\{[^}]*\}/g, ' ')
-    .replace(/\[[^\]]*\]/g, ' ')
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
-  const names = new Set<string>();
-  for (const m of stripped.matchAll(/(?<![\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)\b(\s*\()?/g)) {
-    if (m[2] !== undefined) continue; // a function or aggregation call
-    if (PROMQL_WORDS.has(m[1].toLowerCase())) continue;
-    names.add(m[1]);
-  }
-  return [...names];
 }
 
 async function exportedNames(): Promise<Set<string>> {

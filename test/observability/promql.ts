@@ -21,9 +21,9 @@ const KEYWORDS = new Set([
   'atan2',
 ]);
 
-/** Removes string literals, so that regexes and label values are not read as names. */
+/** Removes string literals (double, single and raw backtick quotes), so that regexes and label values are not read as names. */
 function withoutStrings(expr: string): string {
-  return expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""');
+  return expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
 }
 
 /** The metric names `expr` reads (identifiers that are not functions, keywords or labels). */

@@ -24,9 +24,8 @@ import {
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POSTGRES_URL } from '../store/backends.js';
+import { adminQuery as admin, POSTGRES_URL } from '../store/backends.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUNBOOKS = join(ROOT, 'docs/runbooks');
@@ -52,16 +51,6 @@ async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 // Under the checkout's .tars/ (git-ignored), not the system temp directory: run from source,

@@ -28,7 +28,8 @@ export interface Backend {
   open(options?: { migrate?: boolean }): Promise<TestDatabase>;
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `fn` on a client of the server's maintenance connection (create/drop databases). */
+export async function adminQuery<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   try {
@@ -89,7 +90,7 @@ export const postgresBackend: Backend = {
   name: 'postgres',
   async open({ migrate = true } = {}) {
     const name = `tars_test_${randomBytes(6).toString('hex')}`;
-    await admin((c) => c.query(`create database ${name}`));
+    await adminQuery((c) => c.query(`create database ${name}`));
     const url = new URL(POSTGRES_URL);
     url.pathname = `/${name}`;
     const database = await openDatabase({ databaseUrl: url.toString() });
@@ -99,7 +100,7 @@ export const postgresBackend: Backend = {
       url: url.toString(),
       async dispose() {
         await database.close();
-        await admin((c) => c.query(`drop database if exists ${name} with (force)`));
+        await adminQuery((c) => c.query(`drop database if exists ${name} with (force)`));
       },
     };
   },
