@@ -22,24 +22,26 @@
  */
 import { Adam, clipGradNorm, RMSprop } from '../nn/optim.js';
 import type { StateDict } from '../nn/state-dict.js';
-import { ActorCriticAgent, type ActorCriticAgentOptions, type ActorCriticPolicy } from './actor-critic.js';
+import {
+  ACTOR_CRITIC_ADAM_EPS,
+  ActorCriticAgent,
+  type ActorCriticAgentOptions,
+  type ActorCriticPolicy,
+} from './actor-critic.js';
 import type { RolloutBuffer } from './buffers.js';
 import { type A2cHyperparameters, scheduleValue } from './hyperparameters.js';
 import {
   addRolloutDiagnostics,
-  checkTrainOptions,
-  makeTrainingEnvs,
   normalizeAdvantages,
   type OnPolicyUpdate,
   runOnPolicy,
   type UpdateLosses,
 } from './on-policy.js';
+import { openTraining } from './train-options.js';
 import type { AgentSpaces, TrainOptions, TrainResult } from './types.js';
 
 /** RMSprop's smoothing constant in SB3's A2C. */
 const RMSPROP_ALPHA = 0.99;
-/** Adam's eps for SB3's actor-critic policies (when use_rms_prop is false). */
-const ADAM_EPS = 1e-5;
 
 export class A2cAgent extends ActorCriticAgent<'a2c'> {
   constructor(
@@ -118,7 +120,7 @@ export function createA2cUpdate(agent: A2cAgent, rolloutSize: number): OnPolicyU
   const lr0 = scheduleValue(hp.learning_rate, 1);
   const optimizer = hp.use_rms_prop
     ? new RMSprop(params, { lr: lr0, alpha: RMSPROP_ALPHA, eps: hp.rms_prop_eps, weightDecay: 0 })
-    : new Adam(params, { lr: lr0, eps: ADAM_EPS });
+    : new Adam(params, { lr: lr0, eps: ACTOR_CRITIC_ADAM_EPS });
   policy.reserveTraining(rolloutSize);
   const advantages = new Float64Array(rolloutSize);
   const dLogProb = new Float64Array(rolloutSize);
@@ -164,15 +166,11 @@ export function trainA2c(
   options: TrainOptions,
   initialState?: StateDict,
 ): TrainResult<'a2c'> {
-  checkTrainOptions(options);
-  const { vec, spaces } = makeTrainingEnvs(options, hyperparameters.n_envs);
-  let agent: A2cAgent;
-  try {
-    agent = new A2cAgent(hyperparameters, spaces, { seed: options.seed, stateDict: initialState });
-  } catch (err) {
-    vec.close();
-    throw err;
-  }
+  const { vec, built: agent } = openTraining(
+    options,
+    hyperparameters.n_envs,
+    (spaces) => new A2cAgent(hyperparameters, spaces, { seed: options.seed, stateDict: initialState }),
+  );
   const update = createA2cUpdate(agent, hyperparameters.n_steps * hyperparameters.n_envs);
   return runOnPolicy(agent, vec, options, update);
 }

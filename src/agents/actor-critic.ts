@@ -51,6 +51,9 @@ import { RowStreams } from './row-streams.js';
 import type { ActOptions, Agent, AgentSpaces } from './types.js';
 
 /** The action distribution's shape: Categorical over n actions, or a diagonal Gaussian of dim. */
+/** Adam's eps in SB3's actor-critic policies (ActorCriticPolicy's optimizer_kwargs), for PPO and A2C without RMSprop. */
+export const ACTOR_CRITIC_ADAM_EPS = 1e-5;
+
 export type PolicyActionSpec = { kind: 'discrete'; n: number } | { kind: 'box'; dim: number };
 
 export interface ActorCriticPolicyOptions {

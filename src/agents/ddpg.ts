@@ -21,7 +21,7 @@
  * noise belongs to training collection, not to the policy.
  */
 
-import { Box, makeVec } from '../envs/index.js';
+import { Box } from '../envs/index.js';
 import { ValidationError } from '../errors.js';
 import { mseLoss } from '../nn/losses.js';
 import { Mlp } from '../nn/mlp.js';
@@ -34,7 +34,6 @@ import { type ActionNoise, createActionNoise } from './action-noise.js';
 import type { ReplayBuffer } from './buffers.js';
 import { type DdpgHyperparameters, scheduleValue } from './hyperparameters.js';
 import {
-  checkTrainOptions,
   gatherRows,
   type LossTerms,
   type OffPolicyAgentOptions,
@@ -47,6 +46,7 @@ import {
   seedStreams,
   writeStateDict,
 } from './off-policy.js';
+import { openTraining } from './train-options.js';
 import type { ActOptions, Agent, AgentSpaces, TrainOptions, TrainResult } from './types.js';
 
 export type { DdpgHyperparameters } from './hyperparameters.js';
@@ -396,18 +396,11 @@ export function trainDdpg(
   options: TrainOptions,
   initialState?: StateDict,
 ): TrainResult<'ddpg'> & { agent: DdpgAgent } {
-  checkTrainOptions(options);
-  const env = makeVec(options.envId, hyperparameters.n_envs, options.envOptions);
-  let learner: DdpgLearner;
-  try {
-    const spaces = { observationSpace: env.singleObservationSpace, actionSpace: env.singleActionSpace };
+  const { vec, built: learner } = openTraining(options, hyperparameters.n_envs, (spaces, env) => {
     checkSpaces(spaces, ` of ${options.envId}`);
     const agent = new DdpgAgent(hyperparameters, spaces, { seed: options.seed, stateDict: initialState });
-    learner = new DdpgLearner(agent, options.seed, env.numEnvs);
-  } catch (err) {
-    env.close();
-    throw err;
-  }
-  const run = runOffPolicy(learner, hyperparameters, options, env);
+    return new DdpgLearner(agent, options.seed, env.numEnvs);
+  });
+  const run = runOffPolicy(learner, hyperparameters, options, vec);
   return { agent: learner.agent, ...run };
 }

@@ -19,7 +19,7 @@
  * whole batch. With one copy (RL Zoo's CartPole setting) the two are the same.
  */
 
-import { Box, Discrete, makeVec } from '../envs/index.js';
+import { Box, Discrete } from '../envs/index.js';
 import { ValidationError } from '../errors.js';
 import { huberLoss } from '../nn/losses.js';
 import { Mlp } from '../nn/mlp.js';
@@ -31,7 +31,6 @@ import type { Generator } from '../rng/index.js';
 import type { ReplayBuffer } from './buffers.js';
 import { type DqnHyperparameters, scheduleValue } from './hyperparameters.js';
 import {
-  checkTrainOptions,
   gatherRows,
   type LossTerms,
   type OffPolicyAgentOptions,
@@ -44,6 +43,7 @@ import {
   seedStreams,
   writeStateDict,
 } from './off-policy.js';
+import { openTraining } from './train-options.js';
 import type { ActOptions, Agent, AgentSpaces, TrainOptions, TrainResult } from './types.js';
 
 export type { DqnHyperparameters } from './hyperparameters.js';
@@ -346,18 +346,11 @@ export function trainDqn(
   options: TrainOptions,
   initialState?: StateDict,
 ): TrainResult<'dqn'> & { agent: DqnAgent } {
-  checkTrainOptions(options);
-  const env = makeVec(options.envId, hyperparameters.n_envs, options.envOptions);
-  let learner: DqnLearner;
-  try {
-    const spaces = { observationSpace: env.singleObservationSpace, actionSpace: env.singleActionSpace };
+  const { vec, built: learner } = openTraining(options, hyperparameters.n_envs, (spaces, env) => {
     checkSpaces(spaces, ` of ${options.envId}`);
     const agent = new DqnAgent(hyperparameters, spaces, { seed: options.seed, stateDict: initialState });
-    learner = new DqnLearner(agent, options.seed, env.numEnvs);
-  } catch (err) {
-    env.close();
-    throw err;
-  }
-  const run = runOffPolicy(learner, hyperparameters, options, env);
+    return new DqnLearner(agent, options.seed, env.numEnvs);
+  });
+  const run = runOffPolicy(learner, hyperparameters, options, vec);
   return { agent: learner.agent, ...run };
 }

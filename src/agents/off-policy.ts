@@ -34,8 +34,6 @@ import { ReplayBuffer } from './buffers.js';
 import { checkTrainOptions } from './train-options.js';
 import type { LearningCurvePoint, LossRecord, TrainOptions, TrainProgress } from './types.js';
 
-export { checkTrainOptions };
-
 /** Indices of the child streams spawned from a training seed (see the header). */
 export const STREAM = { init: 0, act: 1, explore: 2, replay: 3 } as const;
 

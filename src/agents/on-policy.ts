@@ -19,16 +19,14 @@
  * The per-step loop allocates nothing: observations, actions, values and log-probabilities
  * live in buffers made once per training run.
  */
-import { Box, Discrete, makeVec, type SyncVectorEnv } from '../envs/index.js';
+import { Box, Discrete, type SyncVectorEnv } from '../envs/index.js';
 import { ValidationError } from '../errors.js';
 import type { ActorCriticAgent, ActorCriticAgentType, ActorCriticPolicy } from './actor-critic.js';
 import { clipActions } from './actor-critic.js';
 import { RolloutBuffer } from './buffers.js';
 import type { HyperparametersOf } from './hyperparameters.js';
 import { checkTrainOptions } from './train-options.js';
-import type { AgentSpaces, LearningCurvePoint, LossRecord, TrainOptions, TrainResult } from './types.js';
-
-export { checkTrainOptions };
+import type { LearningCurvePoint, LossRecord, TrainOptions, TrainResult } from './types.js';
 
 /** The losses and diagnostics of one update, without the timestep (the loop adds it). */
 export interface UpdateLosses {
@@ -43,18 +41,6 @@ export type OnPolicyUpdate = (rollout: RolloutBuffer, progressRemaining: number)
 /** Returns kept for `recentMeanReturn` (SB3 logs the mean over its 100-episode info buffer). */
 const RECENT_EPISODES = 100;
 const DEFAULT_PROGRESS_EVERY = 10_000;
-
-/** The training copies for an on-policy run and their spaces. */
-export function makeTrainingEnvs(
-  options: TrainOptions,
-  nEnvs: number,
-): { vec: SyncVectorEnv; spaces: AgentSpaces } {
-  const vec = makeVec(options.envId, nEnvs, options.envOptions);
-  return {
-    vec,
-    spaces: { observationSpace: vec.singleObservationSpace, actionSpace: vec.singleActionSpace },
-  };
-}
 
 /** Mean of the last RECENT_EPISODES returns, kept in a ring. */
 class RecentReturns {

@@ -21,22 +21,23 @@
  */
 import { Adam, clipGradNorm } from '../nn/optim.js';
 import type { StateDict } from '../nn/state-dict.js';
-import { ActorCriticAgent, type ActorCriticAgentOptions, type ActorCriticPolicy } from './actor-critic.js';
+import {
+  ACTOR_CRITIC_ADAM_EPS,
+  ActorCriticAgent,
+  type ActorCriticAgentOptions,
+  type ActorCriticPolicy,
+} from './actor-critic.js';
 import { permutation, type RolloutBuffer } from './buffers.js';
 import { type PpoHyperparameters, scheduleValue } from './hyperparameters.js';
 import {
   addRolloutDiagnostics,
-  checkTrainOptions,
-  makeTrainingEnvs,
   normalizeAdvantages,
   type OnPolicyUpdate,
   runOnPolicy,
   type UpdateLosses,
 } from './on-policy.js';
+import { openTraining } from './train-options.js';
 import type { AgentSpaces, TrainOptions, TrainResult } from './types.js';
-
-/** SB3's PPO/A2C policies use Adam with eps 1e-5 (ActorCriticPolicy's optimizer_kwargs). */
-const ADAM_EPS = 1e-5;
 
 export class PpoAgent extends ActorCriticAgent<'ppo'> {
   constructor(
@@ -141,7 +142,7 @@ export function createPpoUpdate(agent: PpoAgent, rolloutSize: number): OnPolicyU
   const obsDim = policy.obsDim;
   const actDim = policy.actDim;
   const params = policy.parameters;
-  const optimizer = new Adam(params, { lr: scheduleValue(hp.learning_rate, 1), eps: ADAM_EPS });
+  const optimizer = new Adam(params, { lr: scheduleValue(hp.learning_rate, 1), eps: ACTOR_CRITIC_ADAM_EPS });
   const batchSize = Math.min(hp.batch_size, rolloutSize);
   policy.reserveTraining(batchSize);
   // When one minibatch holds the whole rollout (RL Zoo's CartPole setting: 8 × 32 rows, batch
@@ -255,15 +256,11 @@ export function trainPpo(
   options: TrainOptions,
   initialState?: StateDict,
 ): TrainResult<'ppo'> {
-  checkTrainOptions(options);
-  const { vec, spaces } = makeTrainingEnvs(options, hyperparameters.n_envs);
-  let agent: PpoAgent;
-  try {
-    agent = new PpoAgent(hyperparameters, spaces, { seed: options.seed, stateDict: initialState });
-  } catch (err) {
-    vec.close();
-    throw err;
-  }
+  const { vec, built: agent } = openTraining(
+    options,
+    hyperparameters.n_envs,
+    (spaces) => new PpoAgent(hyperparameters, spaces, { seed: options.seed, stateDict: initialState }),
+  );
   const update = createPpoUpdate(agent, hyperparameters.n_steps * hyperparameters.n_envs);
   return runOnPolicy(agent, vec, options, update);
 }

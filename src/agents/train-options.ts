@@ -1,5 +1,6 @@
+import { makeVec, type SyncVectorEnv } from '../envs/index.js';
 import { ValidationError } from '../errors.js';
-import type { TrainOptions } from './types.js';
+import type { AgentSpaces, TrainOptions } from './types.js';
 
 /** Validates the budget, seed and progress interval of a training run, naming the bad field. */
 export function checkTrainOptions(options: TrainOptions): void {
@@ -16,5 +17,27 @@ export function checkTrainOptions(options: TrainOptions): void {
     throw new ValidationError(`progressEvery must be a positive integer, got ${every}`, {
       field: 'progressEvery',
     });
+  }
+}
+
+/**
+ * The opening of every trainer: checks the options (before anything is made), makes the
+ * `nEnvs` training copies of `options.envId`, and builds what the algorithm trains from their
+ * spaces — closing the environments again when that build throws (spaces the agent type cannot
+ * act in, a state dict that does not fit).
+ */
+export function openTraining<T>(
+  options: TrainOptions,
+  nEnvs: number,
+  build: (spaces: AgentSpaces, vec: SyncVectorEnv) => T,
+): { vec: SyncVectorEnv; built: T } {
+  checkTrainOptions(options);
+  const vec = makeVec(options.envId, nEnvs, options.envOptions);
+  try {
+    const spaces = { observationSpace: vec.singleObservationSpace, actionSpace: vec.singleActionSpace };
+    return { vec, built: build(spaces, vec) };
+  } catch (err) {
+    vec.close();
+    throw err;
   }
 }
