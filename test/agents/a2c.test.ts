@@ -3,30 +3,16 @@ import { A2cAgent, type A2cBatch, a2cLoss, createA2cUpdate, trainA2c } from '../
 import { ActorCriticPolicy, type PolicyActionSpec } from '../../src/agents/actor-critic.js';
 import { RolloutBuffer } from '../../src/agents/buffers.js';
 import { resolveHyperparameters } from '../../src/agents/hyperparameters.js';
-import type { Agent, AgentSpaces } from '../../src/agents/types.js';
-import { Box, Discrete, make } from '../../src/envs/index.js';
+import type { AgentSpaces } from '../../src/agents/types.js';
+import { Box, Discrete } from '../../src/envs/index.js';
 import { clipGradNorm } from '../../src/nn/optim.js';
 import { Generator } from '../../src/rng/index.js';
+import { expectFiniteDifferences, meanReturn } from './helpers.js';
 
 const cartPoleSpaces = (): AgentSpaces => ({
   observationSpace: new Box(-10, 10, [4]),
   actionSpace: new Discrete(2),
 });
-
-function evaluateCartPole(agent: Agent, episodes: number): number {
-  const env = make('CartPole-v1');
-  let total = 0;
-  for (let ep = 0; ep < episodes; ep++) {
-    let { obs } = env.reset({ seed: 1000 + ep });
-    for (;;) {
-      const r = env.step(agent.act(obs, { deterministic: true }));
-      total += r.reward;
-      obs = r.obs;
-      if (r.terminated || r.truncated) break;
-    }
-  }
-  return total / episodes;
-}
 
 function batchFixture(action: PolicyActionSpec, m: number) {
   const rng = new Generator(41);
@@ -88,24 +74,7 @@ describe('a2cLoss', () => {
       policy.backward(batch.actions, d, t.dEntropy, dv, m);
       const analytic = policy.parameters.map((p) => Float64Array.from(p.grad));
       const loss = () => a2cLoss(policy, batch, 0.03, 0.5, new Float64Array(m), new Float64Array(m)).loss;
-      const h = 3e-3;
-      policy.parameters.forEach((p, pi) => {
-        for (let k = 0; k < p.size; k++) {
-          const x = p.data[k];
-          p.data[k] = x + h;
-          const up = p.data[k];
-          const lUp = loss();
-          p.data[k] = x - h;
-          const down = p.data[k];
-          const lDown = loss();
-          p.data[k] = x;
-          const fd = (lUp - lDown) / (up - down);
-          const a = analytic[pi][k];
-          expect(Math.abs(fd - a), `${p.name}[${k}]: fd ${fd}, analytic ${a}`).toBeLessThan(
-            5e-4 * Math.max(1, Math.abs(a)),
-          );
-        }
-      });
+      expectFiniteDifferences(policy.parameters, analytic, loss);
     });
   }
 });
@@ -215,6 +184,6 @@ describe('trainA2c', () => {
     // 294.1, 500, 236.1, 133.7. The threshold leaves a wide margin below the worst of them.
     const hp = resolveHyperparameters('a2c', { n_envs: 8, ent_coef: 0 });
     const r = trainA2c(hp, { envId: 'CartPole-v1', totalTimesteps: 100_000, seed: 0 });
-    expect(evaluateCartPole(r.agent, 10)).toBeGreaterThan(80);
+    expect(meanReturn(r.agent, 'CartPole-v1', 10)).toBeGreaterThan(80);
   });
 });

@@ -8,6 +8,7 @@ import { ValidationError } from '../../src/errors.js';
 import { readSafetensors, writeSafetensors } from '../../src/nn/safetensors.js';
 import type { StateDict } from '../../src/nn/state-dict.js';
 import { Generator } from '../../src/rng/index.js';
+import { expectFiniteDifferences } from './helpers.js';
 
 const cartPoleSpaces = (): AgentSpaces => ({
   observationSpace: new Box(-10, 10, [4]),
@@ -303,24 +304,7 @@ function checkPolicyGradient(action: PolicyActionSpec): void {
   policy.zeroGrad();
   policy.backward(actions, gL, gH, gV, batch);
   const analytic = policy.parameters.map((p) => Float64Array.from(p.grad));
-  const h = 3e-3;
-  policy.parameters.forEach((p, pi) => {
-    for (let k = 0; k < p.size; k++) {
-      const x = p.data[k];
-      p.data[k] = x + h;
-      const up = p.data[k];
-      const lUp = objective();
-      p.data[k] = x - h;
-      const down = p.data[k];
-      const lDown = objective();
-      p.data[k] = x;
-      const fd = (lUp - lDown) / (up - down);
-      const a = analytic[pi][k];
-      expect(Math.abs(fd - a), `${p.name}[${k}]: fd ${fd} vs analytic ${a}`).toBeLessThan(
-        5e-4 * Math.max(1, Math.abs(a)),
-      );
-    }
-  });
+  expectFiniteDifferences(policy.parameters, analytic, objective);
 }
 
 describe('ActorCriticPolicy.backward', () => {

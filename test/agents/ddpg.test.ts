@@ -3,11 +3,12 @@ import { ReplayBuffer } from '../../src/agents/buffers.js';
 import { DdpgAgent, DdpgLearner, trainDdpg } from '../../src/agents/ddpg.js';
 import { type DdpgHyperparameters, resolveHyperparameters } from '../../src/agents/hyperparameters.js';
 import type { AgentSpaces } from '../../src/agents/types.js';
-import { Box, describeEnv, make } from '../../src/envs/index.js';
+import { Box, describeEnv } from '../../src/envs/index.js';
 import { ValidationError } from '../../src/errors.js';
 import { readSafetensors, writeSafetensors } from '../../src/nn/safetensors.js';
 import type { StateDict } from '../../src/nn/state-dict.js';
 import { Generator } from '../../src/rng/index.js';
+import { meanReturn } from './helpers.js';
 
 const pendulum: AgentSpaces = describeEnv('Pendulum-v1');
 const cartPole: AgentSpaces = describeEnv('CartPole-v1');
@@ -282,17 +283,6 @@ describe('trainDdpg', () => {
       net_arch: [64, 64],
     });
     const { agent } = trainDdpg(settings, { envId: 'Pendulum-v1', totalTimesteps: 6000, seed: 1 });
-    const env = make('Pendulum-v1');
-    let total = 0;
-    for (let ep = 0; ep < 10; ep++) {
-      let obs = env.reset({ seed: 1000 + ep }).obs;
-      for (;;) {
-        const r = env.step(agent.act(obs));
-        total += r.reward;
-        obs = r.obs;
-        if (r.terminated || r.truncated) break;
-      }
-    }
-    expect(total / 10).toBeGreaterThan(-800);
+    expect(meanReturn(agent, 'Pendulum-v1', 10)).toBeGreaterThan(-800);
   });
 });

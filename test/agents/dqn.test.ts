@@ -3,11 +3,12 @@ import { ReplayBuffer } from '../../src/agents/buffers.js';
 import { DqnAgent, DqnLearner, explorationSchedule, trainDqn } from '../../src/agents/dqn.js';
 import { type DqnHyperparameters, resolveHyperparameters } from '../../src/agents/hyperparameters.js';
 import type { AgentSpaces } from '../../src/agents/types.js';
-import { describeEnv, make } from '../../src/envs/index.js';
+import { describeEnv } from '../../src/envs/index.js';
 import { ValidationError } from '../../src/errors.js';
 import { readSafetensors, writeSafetensors } from '../../src/nn/safetensors.js';
 import type { StateDict } from '../../src/nn/state-dict.js';
 import { Generator } from '../../src/rng/index.js';
+import { meanReturn } from './helpers.js';
 
 const cartPole: AgentSpaces = describeEnv('CartPole-v1');
 const pendulum: AgentSpaces = describeEnv('Pendulum-v1');
@@ -306,18 +307,7 @@ describe('trainDqn', () => {
       totalTimesteps: 10_000,
       seed: 0,
     });
-    const env = make('CartPole-v1');
-    let total = 0;
-    for (let ep = 0; ep < 10; ep++) {
-      let obs = env.reset({ seed: 1000 + ep }).obs;
-      for (;;) {
-        const r = env.step(agent.act(obs));
-        total += r.reward;
-        obs = r.obs;
-        if (r.terminated || r.truncated) break;
-      }
-    }
-    expect(total / 10).toBeGreaterThan(60);
+    expect(meanReturn(agent, 'CartPole-v1', 10)).toBeGreaterThan(60);
     expect(learningCurve.length).toBeGreaterThan(10);
   });
 });

@@ -3,9 +3,9 @@ import { ActorCriticPolicy, type PolicyActionSpec } from '../../src/agents/actor
 import { resolveHyperparameters } from '../../src/agents/hyperparameters.js';
 import { normalizeAdvantages, runOnPolicy } from '../../src/agents/on-policy.js';
 import { PpoAgent, type PpoMinibatch, ppoLoss, trainPpo } from '../../src/agents/ppo.js';
-import type { Agent } from '../../src/agents/types.js';
 import { make, makeVec } from '../../src/envs/index.js';
 import { Generator } from '../../src/rng/index.js';
+import { expectFiniteDifferences, meanReturn } from './helpers.js';
 
 /** RL Zoo's PPO CartPole-v1 hyperparameters. */
 const ZOO_CARTPOLE = {
@@ -29,22 +29,6 @@ const small = (extra: Record<string, unknown> = {}) =>
     net_arch: [16, 16],
     ...extra,
   });
-
-/** Mean deterministic return over `episodes` CartPole-v1 episodes with seeds 1000, 1001, … */
-function evaluateCartPole(agent: Agent, episodes: number): number {
-  const env = make('CartPole-v1');
-  let total = 0;
-  for (let ep = 0; ep < episodes; ep++) {
-    let { obs } = env.reset({ seed: 1000 + ep });
-    for (;;) {
-      const r = env.step(agent.act(obs, { deterministic: true }));
-      total += r.reward;
-      obs = r.obs;
-      if (r.terminated || r.truncated) break;
-    }
-  }
-  return total / episodes;
-}
 
 describe('normalizeAdvantages', () => {
   it('subtracts the mean and divides by the unbiased std plus 1e-8', () => {
@@ -155,24 +139,7 @@ describe('ppoLoss', () => {
       policy.backward(mb.actions, dLogProb, t.dEntropy, dValue, m);
       const analytic = policy.parameters.map((p) => Float64Array.from(p.grad));
       const loss = () => ppoLoss(policy, mb, coef, new Float64Array(m), new Float64Array(m)).loss;
-      const h = 3e-3;
-      policy.parameters.forEach((p, pi) => {
-        for (let k = 0; k < p.size; k++) {
-          const x = p.data[k];
-          p.data[k] = x + h;
-          const up = p.data[k];
-          const lUp = loss();
-          p.data[k] = x - h;
-          const down = p.data[k];
-          const lDown = loss();
-          p.data[k] = x;
-          const fd = (lUp - lDown) / (up - down);
-          const a = analytic[pi][k];
-          expect(Math.abs(fd - a), `${p.name}[${k}]: fd ${fd}, analytic ${a}`).toBeLessThan(
-            5e-4 * Math.max(1, Math.abs(a)),
-          );
-        }
-      });
+      expectFiniteDifferences(policy.parameters, analytic, loss);
     });
   }
 });
@@ -314,7 +281,7 @@ describe('trainPpo', () => {
       totalTimesteps: 20_000,
       seed: 0,
     });
-    expect(evaluateCartPole(r.agent, 10)).toBeGreaterThan(75);
+    expect(meanReturn(r.agent, 'CartPole-v1', 10)).toBeGreaterThan(75);
   });
 
   it('continues from an initial state dict', () => {
