@@ -45,3 +45,50 @@ export class ResponseCache {
     return this.entries.size;
   }
 }
+
+/**
+ * Recent reads of records that change, by key: a read is shared by every caller for `ttlMs`
+ * (concurrent callers share the one in flight), then made again. Misses (null) and failed
+ * reads are not remembered. Bounded to `maxEntries`, the oldest read going first. `forget`
+ * drops a key at once (a change was announced).
+ */
+export class RecentReads<V> {
+  private readonly entries = new Map<string, { at: number; value: Promise<V | null> }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number,
+  ) {}
+
+  get(key: string, read: () => Promise<V | null>): Promise<V | null> {
+    const now = performance.now();
+    const hit = this.entries.get(key);
+    if (hit !== undefined && now - hit.at < this.ttlMs) return hit.value;
+    const value = read();
+    this.entries.delete(key);
+    this.entries.set(key, { at: now, value });
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    const drop = () => {
+      if (this.entries.get(key)?.value === value) this.entries.delete(key);
+    };
+    value.then((v) => {
+      if (v === null) drop();
+    }, drop);
+    return value;
+  }
+
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../../src/api/index.js';
-import { ResponseCache } from '../../src/api/read-cache.js';
+import { RecentReads, ResponseCache } from '../../src/api/read-cache.js';
 import { CHECK_CACHE_MS } from '../../src/api/routes/health.js';
 import { ACTIVE_VIEW_MS, jobView } from '../../src/api/routes/jobs.js';
 import { engineMetrics } from '../../src/observability/metrics.js';
@@ -37,6 +37,28 @@ async function selectCount(registry: import('prom-client').Registry): Promise<nu
     )
     .reduce((a, v) => a + v.value, 0);
 }
+
+describe('RecentReads', () => {
+  it('shares a read for its TTL, forgets misses, failures and forgotten keys, and stays bounded', async () => {
+    const cache = new RecentReads<number>(40, 2);
+    let reads = 0;
+    const read = (v: number | null) => async () => {
+      reads++;
+      return v;
+    };
+    const [a, b] = await Promise.all([cache.get('x', read(1)), cache.get('x', read(2))]);
+    expect([a, b, reads]).toEqual([1, 1, 1]);
+    await sleep(50);
+    expect(await cache.get('x', read(3))).toBe(3); // older than the TTL: read again
+    cache.forget('x');
+    expect(await cache.get('x', read(4))).toBe(4);
+    expect(await cache.get('gone', read(null))).toBeNull();
+    expect(await cache.get('gone', read(5))).toBe(5); // a miss is not remembered
+    await expect(cache.get('bad', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(await cache.get('bad', read(6))).toBe(6); // nor a failure
+    expect(cache.size).toBe(2); // bounded: x, the oldest, went first
+  });
+});
 
 describe('ResponseCache', () => {
   it('evicts least recently used entries beyond its character budget and skips oversized ones', () => {

@@ -10,7 +10,7 @@
  *
  * A valid access token is not enough on its own: the account behind it must still exist and be
  * enabled, and the role that counts is the account's current one. Accounts are read through a
- * small cache (AccountCache: at most ACCOUNT_CACHE_MS old, dropped at once on the NOTIFY that
+ * small cache (RecentReads: at most ACCOUNT_CACHE_MS old, dropped at once on the NOTIFY that
  * every account change sends), so disabling an account or lowering its role takes effect at the
  * next request rather than when the token expires, at the cost of one indexed read per account
  * every few seconds.
@@ -23,6 +23,7 @@ import { ForbiddenError, UnauthorizedError, ValidationError } from '../../errors
 import { engineMetrics } from '../../observability/metrics.js';
 import type { Database } from '../../store/database.js';
 import { getUserById, type Role, USER_CHANNEL } from '../../store/index.js';
+import { RecentReads } from '../read-cache.js';
 import { globalPlugin } from './global.js';
 
 export const ROLE_ORDER: Record<Role, number> = { viewer: 0, developer: 1, admin: 2 };
@@ -75,46 +76,6 @@ interface Account {
   disabled: boolean;
 }
 
-/**
- * Account state by user id, read from the database at most once per ACCOUNT_CACHE_MS (and once
- * for concurrent requests of the same account), forgotten on its change notification. Bounded:
- * the oldest entries go first.
- */
-export class AccountCache {
-  readonly #entries = new Map<string, { at: number; account: Promise<Account | null> }>();
-
-  constructor(
-    private readonly read: (id: string) => Promise<Account | null>,
-    private readonly ttlMs = ACCOUNT_CACHE_MS,
-  ) {}
-
-  get(id: string): Promise<Account | null> {
-    const now = performance.now();
-    const hit = this.#entries.get(id);
-    if (hit !== undefined && now - hit.at < this.ttlMs) return hit.account;
-    const account = this.read(id);
-    this.#entries.delete(id);
-    this.#entries.set(id, { at: now, account });
-    // A failed read is not remembered: the next request tries again.
-    account.catch(() => {
-      if (this.#entries.get(id)?.account === account) this.#entries.delete(id);
-    });
-    if (this.#entries.size > ACCOUNT_CACHE_ENTRIES) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
-    return account;
-  }
-
-  forget(id: string): void {
-    this.#entries.delete(id);
-  }
-
-  clear(): void {
-    this.#entries.clear();
-  }
-}
-
 export interface TokenIssuer {
   readonly accessTtlSeconds: number;
   readonly refreshTtlSeconds: number;
@@ -153,14 +114,16 @@ export const authPlugin = globalPlugin<AuthOptions & Record<string, unknown>>(
     const accessTtl = opts.accessTtlSeconds ?? 3600;
     const refreshTtl = opts.refreshTtlSeconds ?? 7 * 24 * 3600;
     const database = opts.database ?? null;
-    const accounts =
+    const accounts = new RecentReads<Account>(ACCOUNT_CACHE_MS, ACCOUNT_CACHE_ENTRIES);
+    const accountOf =
       database === null
         ? null
-        : new AccountCache(async (id) => {
-            const user = await getUserById(database.db, id);
-            return user === null ? null : { role: user.role as Role, disabled: user.disabled };
-          });
-    if (database !== null && accounts !== null) {
+        : (id: string) =>
+            accounts.get(id, async () => {
+              const user = await getUserById(database.db, id);
+              return user === null ? null : { role: user.role as Role, disabled: user.disabled };
+            });
+    if (database !== null) {
       try {
         const unlisten = await database.listen(
           USER_CHANNEL,
@@ -236,8 +199,8 @@ export const authPlugin = globalPlugin<AuthOptions & Record<string, unknown>>(
         throw new UnauthorizedError('not an access token', { reason: 'wrong_type' });
       if (!(claims.role in ROLE_ORDER))
         throw new UnauthorizedError('access token is invalid', { reason: 'invalid' });
-      if (accounts !== null) {
-        const account = await accounts.get(claims.sub);
+      if (accountOf !== null) {
+        const account = await accountOf(claims.sub);
         if (account === null) {
           countAuthFailure('invalid_token');
           throw new UnauthorizedError('the account of this token no longer exists', { reason: 'invalid' });

@@ -8,7 +8,7 @@ import { injectTraceContext } from '../../observability/tracing.js';
 import { createJob, type EvaluationJob, getJob, getJobSummary, type JobSummary } from '../../store/index.js';
 import { type ApiContext, requireDatabase } from '../context.js';
 import { rateLimitClasses } from '../plugins/rate-limit.js';
-import { ResponseCache } from '../read-cache.js';
+import { RecentReads, ResponseCache } from '../read-cache.js';
 import { ErrorEnvelope, EvaluateHeaders, EvaluateQuery, Job, JobParams } from '../schemas.js';
 import { checkEvaluationRequest } from '../validate-request.js';
 
@@ -60,29 +60,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   const limits = rateLimitClasses(ctx.config);
   const finished = new ResponseCache(FINISHED_CACHE_CHARS);
-  const active = new Map<string, { at: number; job: ReturnType<typeof getJobSummary> }>();
-  const readActive = (id: string): ReturnType<typeof getJobSummary> => {
-    const now = performance.now();
-    const hit = active.get(id);
-    if (hit !== undefined && now - hit.at < ACTIVE_VIEW_MS) return hit.job;
-    const job = getJobSummary(requireDatabase(ctx).db, id);
-    active.delete(id);
-    active.set(id, { at: now, job });
-    if (active.size > ACTIVE_VIEW_ENTRIES) {
-      const oldest = active.keys().next().value;
-      if (oldest !== undefined) active.delete(oldest);
-    }
-    // Neither failures nor unknown ids are remembered.
-    job.then(
-      (j) => {
-        if (j === null && active.get(id)?.job === job) active.delete(id);
-      },
-      () => {
-        if (active.get(id)?.job === job) active.delete(id);
-      },
-    );
-    return job;
-  };
+  const active = new RecentReads<JobSummary>(ACTIVE_VIEW_MS, ACTIVE_VIEW_ENTRIES);
 
   app.post<{
     Body: EvaluationRequest;
@@ -164,10 +142,10 @@ export async function jobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<
       const id = request.params.job_id;
       const cached = finished.get(id);
       if (cached !== undefined) return reply.type(JSON_TYPE).send(cached);
-      const job = await readActive(id);
+      const job = await active.get(id, () => getJobSummary(requireDatabase(ctx).db, id));
       if (job === null) throw new NotFoundError(`job ${id} not found`, { job_id: id });
       if (!done(job)) return jobView(job);
-      active.delete(id);
+      active.forget(id);
       // The route's compiled 200 serialiser: the cached text is what it would send each time.
       const body = String(reply.serialize(jobView(job)));
       finished.set(id, body);
