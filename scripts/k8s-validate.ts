@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import * as prometheusOperatorModels from '@kubernetes-models/prometheus-operator';
 import * as kubernetesModels from 'kubernetes-models';
 import { parseAllDocuments } from 'yaml';
+import { configVariables } from '../src/config.js';
 import { checkPrometheusRule } from './generate-prometheus-rule.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -133,12 +134,7 @@ export function modelRegistry(): Map<string, ModelClass> {
 // --- Facts read from the sources --------------------------------------------------------
 
 /** The environment variables src/config.ts reads (NODE_ENV, PORT, DATABASE_URL, ...). */
-export function configVariables(source = readFileSync(join(ROOT, 'src', 'config.ts'), 'utf8')): Set<string> {
-  const names = new Set<string>();
-  for (const m of source.matchAll(/\b(?:str|num|url|oneOf|hostList)\(\s*env,\s*'([A-Z][A-Z0-9_]*)'/g))
-    names.add(m[1]);
-  return names;
-}
+export { configVariables };
 
 /** The metric names of the catalogue in src/observability/metrics.ts. */
 export function catalogueMetrics(

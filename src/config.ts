@@ -193,3 +193,20 @@ export function regressionThresholds(config: Config): {
     rollbackSeverity: e.rollbackSeverity,
   };
 }
+
+/**
+ * Every environment variable `loadConfig` reads, found by running it on an environment that
+ * records each name asked for (every variable is read whatever the others hold), so tools
+ * that check deployment files against the configuration cannot drift from it.
+ */
+export function configVariables(): Set<string> {
+  const read = new Set<string>();
+  const recording = new Proxy({} as Env, {
+    get(_target, name) {
+      if (typeof name === 'string') read.add(name);
+      return undefined;
+    },
+  });
+  loadConfig(recording);
+  return read;
+}
