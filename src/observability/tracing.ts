@@ -71,11 +71,6 @@ let starting: Promise<Active | null> | null = null;
 
 export const SERVICE_NAME = 'tars-eval';
 
-/** The service version reported on every span: the package version. */
-export function serviceVersion(): string {
-  return packageVersion();
-}
-
 /** The tracing settings of a configuration; null when no endpoint is configured (tracing off). */
 export function tracingSettingsFrom(config: {
   otelEndpoint: string | null;
@@ -86,7 +81,7 @@ export function tracingSettingsFrom(config: {
     endpoint: config.otelEndpoint,
     sampleRate: config.traceSampleRate,
     serviceName: SERVICE_NAME,
-    serviceVersion: serviceVersion(),
+    serviceVersion: packageVersion(),
   };
 }
 

@@ -9,13 +9,8 @@ import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, maskUrl, REDACTED } from '../../src/observability/logger.js';
-import {
-  flushTracing,
-  initTracing,
-  SERVICE_NAME,
-  serviceVersion,
-  shutdownTracing,
-} from '../../src/observability/tracing.js';
+import { flushTracing, initTracing, SERVICE_NAME, shutdownTracing } from '../../src/observability/tracing.js';
+import { packageVersion } from '../../src/version.js';
 import { type Harness, PASSWORD, SECRET, startHarness } from '../api/harness.js';
 import { pgliteBackend } from '../store/backends.js';
 import { type OtlpReceiver, startOtlpReceiver } from './otlp-receiver.js';
@@ -114,7 +109,7 @@ describe('server logs', () => {
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     await initTracing(
-      { endpoint: receiver.url, sampleRate: 1, serviceName: SERVICE_NAME, serviceVersion: serviceVersion() },
+      { endpoint: receiver.url, sampleRate: 1, serviceName: SERVICE_NAME, serviceVersion: packageVersion() },
       { scheduledDelayMillis: 50 },
     );
     h = await startHarness(pgliteBackend, {

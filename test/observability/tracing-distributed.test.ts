@@ -5,15 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  flushTracing,
-  initTracing,
-  SERVICE_NAME,
-  serviceVersion,
-  shutdownTracing,
-} from '../../src/observability/tracing.js';
+import { flushTracing, initTracing, SERVICE_NAME, shutdownTracing } from '../../src/observability/tracing.js';
 import { DistributedQueue, DistributedWorker } from '../../src/queue/distributed.js';
 import { EvaluationPool } from '../../src/queue/evaluation-pool.js';
+import { packageVersion } from '../../src/version.js';
 import { type Harness, PASSWORD, startHarness } from '../api/harness.js';
 import { REDIS_URL } from '../queue/helpers.js';
 import { pgliteBackend } from '../store/backends.js';
@@ -30,7 +25,7 @@ describe('tracing across BullMQ', () => {
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     await initTracing(
-      { endpoint: receiver.url, sampleRate: 1, serviceName: SERVICE_NAME, serviceVersion: serviceVersion() },
+      { endpoint: receiver.url, sampleRate: 1, serviceName: SERVICE_NAME, serviceVersion: packageVersion() },
       { scheduledDelayMillis: 50 },
     );
     let queue: DistributedQueue | null = null;

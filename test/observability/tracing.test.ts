@@ -5,14 +5,10 @@
  * its children, with ml.* attributes equal to the job's result; error envelopes quote the
  * trace id; a sample rate of 0 exports nothing.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  flushTracing,
-  initTracing,
-  SERVICE_NAME,
-  serviceVersion,
-  shutdownTracing,
-} from '../../src/observability/tracing.js';
+import { flushTracing, initTracing, SERVICE_NAME, shutdownTracing } from '../../src/observability/tracing.js';
+import { packageVersion } from '../../src/version.js';
 import { type Harness, PASSWORD, startHarness } from '../api/harness.js';
 import { pgliteBackend } from '../store/backends.js';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
@@ -37,7 +33,7 @@ describe('tracing', () => {
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     await initTracing(
-      { endpoint: receiver.url, sampleRate: 1, serviceName: SERVICE_NAME, serviceVersion: serviceVersion() },
+      { endpoint: receiver.url, sampleRate: 1, serviceName: SERVICE_NAME, serviceVersion: packageVersion() },
       { scheduledDelayMillis: 50 },
     );
     h = await startHarness(pgliteBackend, { realQueue: true });
@@ -183,7 +179,7 @@ describe('tracing', () => {
     // Every process exports with the service name and version (the worker thread included).
     for (const s of [server, job, root]) {
       expect(s.resource['service.name']).toBe('tars-eval');
-      expect(s.resource['service.version']).toBe(serviceVersion());
+      expect(s.resource['service.version']).toBe(packageVersion());
     }
 
     // ml.* attributes carry the job's real values.
@@ -244,7 +240,7 @@ describe('tracing', () => {
   it('a sample rate of 0 exports nothing, not even the request span', async () => {
     await shutdownTracing();
     await initTracing(
-      { endpoint: receiver.url, sampleRate: 0, serviceName: SERVICE_NAME, serviceVersion: serviceVersion() },
+      { endpoint: receiver.url, sampleRate: 0, serviceName: SERVICE_NAME, serviceVersion: packageVersion() },
       { scheduledDelayMillis: 50 },
     );
     // A server built under the new settings (the first one's instrumentation is switched off).
