@@ -34,6 +34,12 @@ interface LayerShape {
   inDim: number;
   outDim: number;
   activation: Activation;
+  /**
+   * Share of exact zeros in x and dY, as behind a ReLU layer (about half of a trained ReLU
+   * network's activations are 0): the products then take their sparse-A path. GMAC/s still
+   * counts the full batch·in·out product, so the figure is the effective rate.
+   */
+  zeros?: number;
 }
 
 /** Layers of the default SB3/RL Zoo networks (REFERENCE.md), at training and acting batch sizes. */
@@ -47,6 +53,15 @@ const SHAPES: LayerShape[] = [
   { label: 'DDPG critic 4→400', batch: 256, inDim: 4, outDim: 400, activation: 'relu' },
   { label: 'DDPG critic 400→300', batch: 256, inDim: 400, outDim: 300, activation: 'relu' },
   { label: 'DDPG critic 300→1', batch: 256, inDim: 300, outDim: 1, activation: 'identity' },
+  { label: 'DQN train 256→256, ½ zeros', batch: 64, inDim: 256, outDim: 256, activation: 'relu', zeros: 0.5 },
+  {
+    label: 'DDPG critic 400→300, ½ zeros',
+    batch: 256,
+    inDim: 400,
+    outDim: 300,
+    activation: 'relu',
+    zeros: 0.5,
+  },
   { label: 'act ×8 envs 64→64', batch: 8, inDim: 64, outDim: 64, activation: 'tanh' },
   { label: 'act 64→64', batch: 1, inDim: 64, outDim: 64, activation: 'tanh' },
   { label: 'act 256→256', batch: 1, inDim: 256, outDim: 256, activation: 'relu' },
@@ -96,6 +111,11 @@ function kernelGmacs(
   fill(w.data, rng, 1 / Math.sqrt(s.inDim));
   fill(b.data, rng, 0.1);
   fill(dy.data, rng, 1e-3);
+  const zeros = s.zeros ?? 0;
+  for (const t of zeros > 0 ? [x, dy] : []) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) if (rng.random() < zeros) d[i] = 0;
+  }
   arena.kernels.reserve(s.batch, s.inDim, s.outDim);
   const k = arena.kernels;
   const [xd, wd, bd, yd, dyd, dxd, dwd, dbd] = [x, w, b, y, dy, dx, dw, db].map((t) => t.data);

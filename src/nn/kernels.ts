@@ -1,9 +1,9 @@
 /**
  * The dense-network kernels bound to an arena: the WebAssembly SIMD implementation
- * (src/nn/assembly/kernels.ts, f32x4 with a 4×8 register block) or the plain-TypeScript
- * reference (kernels-ref.ts). Both implement `DenseKernels` (kernels-common.ts) on Float32Array
- * views; the SIMD one requires its arrays to be views of its arena's memory, and turns them
- * into byte offsets for the module.
+ * (src/nn/assembly/kernels.ts, f32x4 with a 4×8 register block, and a form that skips the
+ * zeros of a ReLU-sparse operand) or the plain-TypeScript reference (kernels-ref.ts). Both
+ * implement `DenseKernels` (kernels-common.ts) on Float32Array views; the SIMD one requires its
+ * arrays to be views of its arena's memory, and turns them into byte offsets for the module.
  */
 import { ValidationError } from '../errors.js';
 import {

@@ -14,11 +14,15 @@ function fillRandom(t: Tensor, scale = 1): Float32Array {
   return d;
 }
 
-/** The same tensor contents in two arenas (one per backend). */
-function pair(wasm: Arena, ref: Arena, shape: number[], scale = 1): [Tensor, Tensor] {
+/**
+ * The same tensor contents in two arenas (one per backend); a `zeros` share of the entries is
+ * exactly 0, as after a ReLU (which sends the SIMD products down their sparse path).
+ */
+function pair(wasm: Arena, ref: Arena, shape: number[], scale = 1, zeros = 0): [Tensor, Tensor] {
   const a = wasm.alloc(shape);
   const b = ref.alloc(shape);
-  fillRandom(a, scale);
+  const d = fillRandom(a, scale);
+  if (zeros > 0) for (let i = 0; i < d.length; i++) if (rng.random() < zeros) d[i] = 0;
   b.data.set(a.data);
   return [a, b];
 }
@@ -89,6 +93,21 @@ const SHAPES: [number, number, number][] = [
   [67, 19, 45],
 ];
 
+/**
+ * [batch, in, out, share of zeros in the product's A operand]: the dense shapes, then shapes
+ * wide enough (out or in ≥ 32) for the sparse-A path, with column counts that exercise each of
+ * its 32/16/8/4/1-column blocks, at ReLU-like and very sparse inputs, and an A that is all zeros.
+ */
+const CASES: [number, number, number, number][] = [
+  ...SHAPES.map(([b, i, o]): [number, number, number, number] => [b, i, o, 0]),
+  [6, 40, 45, 0.5],
+  [9, 33, 63, 0.5],
+  [4, 100, 32, 0.9],
+  [37, 64, 300, 0.5],
+  [64, 256, 256, 0.7],
+  [12, 48, 77, 1],
+];
+
 const ACTIVATIONS: Activation[] = ['identity', 'tanh', 'relu'];
 
 describe('dense kernels: SIMD against the reference and float64', () => {
@@ -126,9 +145,9 @@ describe('dense kernels: SIMD against the reference and float64', () => {
   });
 
   it('linearForward matches a float64 product for every shape and activation', () => {
-    for (const [batch, nin, nout] of SHAPES) {
+    for (const [batch, nin, nout, zeros] of CASES) {
       for (const act of ACTIVATIONS) {
-        const [xw, xr] = pair(wasm, ref, [batch, nin]);
+        const [xw, xr] = pair(wasm, ref, [batch, nin], 1, zeros);
         const [ww, wr] = pair(wasm, ref, [nout, nin], 1 / Math.sqrt(nin));
         const [bw, br] = pair(wasm, ref, [nout], 0.5);
         const yw = wasm.alloc([batch, nout]);
@@ -165,8 +184,8 @@ describe('dense kernels: SIMD against the reference and float64', () => {
   });
 
   it('linearBackwardInput: dX = dY·W', () => {
-    for (const [batch, nin, nout] of SHAPES) {
-      const [dyw, dyr] = pair(wasm, ref, [batch, nout]);
+    for (const [batch, nin, nout, zeros] of CASES) {
+      const [dyw, dyr] = pair(wasm, ref, [batch, nout], 1, zeros);
       const [ww, wr] = pair(wasm, ref, [nout, nin]);
       const dxw = wasm.alloc([batch, nin]);
       const dxr = ref.alloc([batch, nin]);
@@ -190,8 +209,8 @@ describe('dense kernels: SIMD against the reference and float64', () => {
   });
 
   it('linearBackwardParams: dW += dYᵀ·X and db += Σ dY accumulate', () => {
-    for (const [batch, nin, nout] of SHAPES) {
-      const [dyw, dyr] = pair(wasm, ref, [batch, nout]);
+    for (const [batch, nin, nout, zeros] of CASES) {
+      const [dyw, dyr] = pair(wasm, ref, [batch, nout], 1, zeros);
       const [xw, xr] = pair(wasm, ref, [batch, nin]);
       const [dww, dwr] = pair(wasm, ref, [nout, nin]);
       const [dbw, dbr] = pair(wasm, ref, [nout]);
@@ -220,6 +239,87 @@ describe('dense kernels: SIMD against the reference and float64', () => {
       expectClose(dbw.data, expB, tolB);
       expectClose(dwr.data, expW, (i) => 6e-8 * Math.abs(expW[i]) + 1e-30);
       expectClose(dbr.data, expB, (i) => 6e-8 * Math.abs(expB[i]) + 1e-30);
+    }
+  });
+
+  it('skipping the zeros of a sparse A changes no bit of the result', () => {
+    // The SIMD products decide between the dense and the sparse form from the first rows of A.
+    // Rows 4.. are the same ReLU-like rows in both runs; only rows 0-3 differ (dense in the
+    // first run, so the dense form runs; as sparse as the rest in the second). Every other
+    // output row must be bit-identical: the sparse form performs the same operations in the
+    // same order, minus additions of zero.
+    const batch = 40;
+    const nin = 72;
+    const nout = 300;
+    const denseHead = (d: Float32Array, rowLen: number, rows: number, cols = rowLen) => {
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++) if (d[r * rowLen + c] === 0) d[r * rowLen + c] = 0.5;
+    };
+    const x = wasm.alloc([batch, nin]);
+    const w = wasm.alloc([nout, nin]);
+    const bias = wasm.alloc([nout]);
+    const dy = wasm.alloc([batch, nout]);
+    const outs = [0, 1].map(() => ({
+      y: wasm.alloc([batch, nout]),
+      dx: wasm.alloc([batch, nin]),
+      dw: wasm.alloc([nout, nin]),
+    }));
+    fillRandom(w, 0.2);
+    fillRandom(bias, 0.1);
+    for (const t of [x, dy]) {
+      const d = fillRandom(t);
+      for (let i = 0; i < d.length; i++) if (rng.random() < 0.55) d[i] = 0;
+    }
+    const sparseX = Float32Array.from(x.data);
+    const sparseDy = Float32Array.from(dy.data);
+    for (const [run, out] of outs.entries()) {
+      if (run === 0) {
+        denseHead(x.data, nin, 4);
+        denseHead(dy.data, nout, 4);
+      } else {
+        x.data.set(sparseX);
+        dy.data.set(sparseDy);
+      }
+      wasm.kernels.linearForward(x.data, w.data, bias.data, out.y.data, batch, nin, nout, 'relu');
+      wasm.kernels.linearBackwardInput(dy.data, w.data, out.dx.data, batch, nin, nout);
+    }
+    // dW's A is dYᵀ: its first rows are dY's first columns.
+    for (const [run, out] of outs.entries()) {
+      dy.data.set(sparseDy);
+      if (run === 0) for (let r = 0; r < batch; r++) denseHead(dy.data.subarray(r * nout), nout, 1, 4);
+      wasm.kernels.linearBackwardParams(dy.data, x.data, out.dw.data, null, batch, nin, nout);
+    }
+    const [dense, sparse] = outs;
+    expect(Array.from(sparse.y.data.subarray(4 * nout))).toEqual(Array.from(dense.y.data.subarray(4 * nout)));
+    expect(Array.from(sparse.dx.data.subarray(4 * nin))).toEqual(Array.from(dense.dx.data.subarray(4 * nin)));
+    expect(Array.from(sparse.dw.data.subarray(4 * nin))).toEqual(Array.from(dense.dw.data.subarray(4 * nin)));
+    // And the runs did differ where they should: row 0 saw different inputs.
+    expect(Array.from(sparse.y.data.subarray(0, nout))).not.toEqual(
+      Array.from(dense.y.data.subarray(0, nout)),
+    );
+  });
+
+  it('a sparse A keeps NaN and gives the bias alone for an all-zero row', () => {
+    const batch = 16;
+    const nin = 50;
+    const nout = 40;
+    for (const [name, arena] of kernels) {
+      const x = arena.alloc([batch, nin]);
+      const w = arena.alloc([nout, nin]);
+      const b = arena.alloc([nout]);
+      const y = arena.alloc([batch, nout]);
+      fillRandom(w);
+      fillRandom(b);
+      for (let i = 0; i < x.data.length; i++) x.data[i] = rng.random() < 0.7 ? 0 : rng.random();
+      x.data.fill(0, 5 * nin, 6 * nin); // row 5: all zeros
+      x.data[9 * nin + 17] = Number.NaN; // row 9: one NaN
+      arena.kernels.linearForward(x.data, w.data, b.data, y.data, batch, nin, nout, 'identity');
+      expect(Array.from(y.data.subarray(5 * nout, 6 * nout)), name).toEqual(Array.from(b.data));
+      expect(
+        y.data.subarray(9 * nout, 10 * nout).every((v) => Number.isNaN(v)),
+        name,
+      ).toBe(true);
+      expect(y.data.subarray(10 * nout).every(Number.isFinite), name).toBe(true);
     }
   });
 
