@@ -453,44 +453,6 @@ function sparseRow32(list: usize, cnt: i32, b: usize, c: usize, bias: usize, mod
   v128.store(c, Lanes.act4(r7, act), 112);
 }
 
-function sparseRow16(list: usize, cnt: i32, b: usize, c: usize, bias: usize, mode: i32, act: i32): void {
-  let r0 = Lanes.initRow(c, bias, mode, 0);
-  let r1 = Lanes.initRow(c, bias, mode, 16);
-  let r2 = Lanes.initRow(c, bias, mode, 32);
-  let r3 = Lanes.initRow(c, bias, mode, 48);
-  let p = list;
-  const end = list + (<usize>cnt << 3);
-  while (p < end) {
-    const pb = b + <usize>load<i32>(p);
-    const s = v128.load32_splat(p, 4);
-    r0 = f32x4.add(r0, f32x4.mul(s, v128.load(pb)));
-    r1 = f32x4.add(r1, f32x4.mul(s, v128.load(pb, 16)));
-    r2 = f32x4.add(r2, f32x4.mul(s, v128.load(pb, 32)));
-    r3 = f32x4.add(r3, f32x4.mul(s, v128.load(pb, 48)));
-    p += 8;
-  }
-  v128.store(c, Lanes.act4(r0, act));
-  v128.store(c, Lanes.act4(r1, act), 16);
-  v128.store(c, Lanes.act4(r2, act), 32);
-  v128.store(c, Lanes.act4(r3, act), 48);
-}
-
-function sparseRow8(list: usize, cnt: i32, b: usize, c: usize, bias: usize, mode: i32, act: i32): void {
-  let r0 = Lanes.initRow(c, bias, mode, 0);
-  let r1 = Lanes.initRow(c, bias, mode, 16);
-  let p = list;
-  const end = list + (<usize>cnt << 3);
-  while (p < end) {
-    const pb = b + <usize>load<i32>(p);
-    const s = v128.load32_splat(p, 4);
-    r0 = f32x4.add(r0, f32x4.mul(s, v128.load(pb)));
-    r1 = f32x4.add(r1, f32x4.mul(s, v128.load(pb, 16)));
-    p += 8;
-  }
-  v128.store(c, Lanes.act4(r0, act));
-  v128.store(c, Lanes.act4(r1, act), 16);
-}
-
 function sparseRow4(list: usize, cnt: i32, b: usize, c: usize, bias: usize, mode: i32, act: i32): void {
   let r0 = Lanes.initRow(c, bias, mode, 0);
   let p = list;
@@ -522,35 +484,19 @@ function gemmSparse(
 ): void {
   const rowBytes = <usize>k << 3;
   let j = 0;
-  for (; j + 32 <= n; j += 32) {
+  while (j < n) {
+    // 32-column blocks, then the tail 4 and 1 columns at a time (at most 31 columns).
+    const width = n - j >= 32 ? 32 : n - j >= 4 ? 4 : 1;
     const jo = <usize>j << 2;
     for (let i = 0; i < m; i++) {
-      sparseRow32(lists + <usize>i * rowBytes, load<i32>(counts + (<usize>i << 2)), b + jo, c + jo + <usize>i * ldcB, bias + jo, mode, act);
+      const list = lists + <usize>i * rowBytes;
+      const cnt = load<i32>(counts + (<usize>i << 2));
+      const ci = c + jo + <usize>i * ldcB;
+      if (width == 32) sparseRow32(list, cnt, b + jo, ci, bias + jo, mode, act);
+      else if (width == 4) sparseRow4(list, cnt, b + jo, ci, bias + jo, mode, act);
+      else sparseElement(list, cnt, b + jo, ci, bias + jo, mode, act);
     }
-  }
-  for (; j + 16 <= n; j += 16) {
-    const jo = <usize>j << 2;
-    for (let i = 0; i < m; i++) {
-      sparseRow16(lists + <usize>i * rowBytes, load<i32>(counts + (<usize>i << 2)), b + jo, c + jo + <usize>i * ldcB, bias + jo, mode, act);
-    }
-  }
-  for (; j + 8 <= n; j += 8) {
-    const jo = <usize>j << 2;
-    for (let i = 0; i < m; i++) {
-      sparseRow8(lists + <usize>i * rowBytes, load<i32>(counts + (<usize>i << 2)), b + jo, c + jo + <usize>i * ldcB, bias + jo, mode, act);
-    }
-  }
-  for (; j + 4 <= n; j += 4) {
-    const jo = <usize>j << 2;
-    for (let i = 0; i < m; i++) {
-      sparseRow4(lists + <usize>i * rowBytes, load<i32>(counts + (<usize>i << 2)), b + jo, c + jo + <usize>i * ldcB, bias + jo, mode, act);
-    }
-  }
-  for (; j < n; j++) {
-    const jo = <usize>j << 2;
-    for (let i = 0; i < m; i++) {
-      sparseElement(lists + <usize>i * rowBytes, load<i32>(counts + (<usize>i << 2)), b + jo, c + jo + <usize>i * ldcB, bias + jo, mode, act);
-    }
+    j += width;
   }
 }
 
