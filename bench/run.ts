@@ -4,6 +4,8 @@
  * prints medians of several runs and ratios to its reference figures; none fails on a number (the exit code is non-zero only for a usage error
  * or a crash). New benchmarks register themselves in BENCHES below.
  */
+import { describeMachine } from './lib/machine.js';
+
 export interface BenchRunOptions {
   /** Timed runs per figure (medians are reported). */
   runs?: number;
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n\n${usage()}`);
     process.exit(2);
   }
+  process.stdout.write(`machine: ${describeMachine()}\n`);
   for (const name of parsed.names) {
     process.stdout.write(`\n=== ${name}: ${BENCHES[name].description}\n`);
     await BENCHES[name].run(parsed.options);
