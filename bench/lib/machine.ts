@@ -19,9 +19,11 @@ function linuxCpuDetails(): string | null {
     new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(text)?.[1]?.trim();
   const flags = new Set((field('flags') ?? '').split(/\s+/));
   const simd = ['avx512f', 'avx2', 'avx', 'sse4_2'].find((f) => flags.has(f));
+  const family = field('cpu family');
+  const model = field('model');
   const parts = [
-    field('cpu family') === undefined ? null : `family ${field('cpu family')}`,
-    field('model') === undefined ? null : `model ${field('model')}`,
+    family === undefined ? null : `family ${family}`,
+    model === undefined ? null : `model ${model}`,
     simd === undefined ? null : simd.toUpperCase().replace('_', '.'),
   ].filter((p): p is string => p !== null);
   return parts.length === 0 ? null : parts.join(', ');

@@ -6,16 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJobResults } from '../../src/store/index.js';
 import { type Backend, pgliteBackend, postgresBackend } from '../store/backends.js';
-import { bearer, type Harness, startHarness } from './harness.js';
+import { bearer, type Harness, quickPpoRequest, startHarness } from './harness.js';
 
-const request = {
-  agent_type: 'PPO',
-  environments: ['CartPole-v1'],
-  training: { total_timesteps: 256, seed: 1 },
-  hyperparameters: { n_steps: 64, batch_size: 64, n_epochs: 1 },
-  num_episodes: 5,
-  quick_mode: true,
-};
+const request = quickPpoRequest({ agent_type: 'PPO' });
 
 for (const backend of [pgliteBackend, postgresBackend] as Backend[]) {
   describe(`end to end on ${backend.name}`, () => {

@@ -23,6 +23,7 @@ import { type Service, startService } from '../../src/api/service.js';
 import { loadConfig } from '../../src/config.js';
 import { engineMetrics } from '../../src/observability/metrics.js';
 import { createUser } from '../../src/store/index.js';
+import { quickPpoRequest } from '../api/harness.js';
 import { type Receiver, startReceiver } from '../integrations/receiver.js';
 import { waitFor } from '../queue/helpers.js';
 import { PROMETHEUS_BIN, type Prometheus, prometheusAvailable, startPrometheus } from './prometheus.js';
@@ -268,14 +269,7 @@ const SKIP_REASON = `${PROMETHEUS_BIN} not found (install the Debian package pro
 const PASSWORD = 'dashboard-test-password';
 
 /** A short training and 5 episodes: a real, weak PPO in well under a second. */
-const weakPpo = {
-  agent_type: 'ppo',
-  environments: ['CartPole-v1'],
-  training: { total_timesteps: 256, seed: 1 },
-  hyperparameters: { n_steps: 64, batch_size: 64, n_epochs: 1 },
-  num_episodes: 5,
-  quick_mode: true,
-};
+const weakPpo = quickPpoRequest();
 
 interface Live {
   prometheus: Prometheus;

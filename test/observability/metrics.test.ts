@@ -8,20 +8,13 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMetricsServer } from '../../src/observability/metrics-server.js';
 import { createJob, getJob } from '../../src/store/index.js';
-import { bearer, type Harness, startHarness } from '../api/harness.js';
+import { bearer, type Harness, quickPpoRequest, startHarness } from '../api/harness.js';
 import { pgliteBackend } from '../store/backends.js';
 import { parseExposition, sample } from './exposition.js';
 
 const CARTPOLE = { agent_type: 'ppo', environment: 'CartPole-v1' };
 
-const request = {
-  agent_type: 'ppo',
-  environments: ['CartPole-v1'],
-  training: { total_timesteps: 256, seed: 1 },
-  hyperparameters: { n_steps: 64, batch_size: 64, n_epochs: 1 },
-  num_episodes: 8,
-  quick_mode: true,
-};
+const request = quickPpoRequest({ num_episodes: 8 });
 
 /** A baseline far above what 256 steps of PPO reach on CartPole (the maximum return is 500). */
 const strongBaseline = {

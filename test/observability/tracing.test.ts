@@ -9,21 +9,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushTracing, initTracing, SERVICE_NAME, shutdownTracing } from '../../src/observability/tracing.js';
 import { packageVersion } from '../../src/version.js';
-import { type Harness, PASSWORD, startHarness } from '../api/harness.js';
+import { type Harness, PASSWORD, quickPpoRequest, startHarness } from '../api/harness.js';
 import { pgliteBackend } from '../store/backends.js';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
 
 const SERVER = 2;
 const CONSUMER = 5;
 
-const request = {
-  agent_type: 'PPO',
-  environments: ['CartPole-v1'],
-  training: { total_timesteps: 128, seed: 3 },
-  hyperparameters: { n_steps: 64, batch_size: 64, n_epochs: 1 },
-  num_episodes: 5,
-  quick_mode: true,
-};
+const request = quickPpoRequest({ agent_type: 'PPO', training: { total_timesteps: 128, seed: 3 } });
 
 describe('tracing', () => {
   let receiver: OtlpReceiver;
