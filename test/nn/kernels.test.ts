@@ -95,8 +95,9 @@ const SHAPES: [number, number, number][] = [
 
 /**
  * [batch, in, out, share of zeros in the product's A operand]: the dense shapes, then shapes
- * wide enough (out or in ≥ 32) for the sparse-A path, with column counts that exercise each of
- * its 32/16/8/4/1-column blocks, at ReLU-like and very sparse inputs, and an A that is all zeros.
+ * wide enough (out or in ≥ 32) for the sparse-A path, with column counts that exercise its
+ * 32-column blocks and each kind of last block (13, 16 and 31 columns, computed 16 or 32 wide),
+ * an odd k, ReLU-like and very sparse inputs, and an A that is all zeros.
  */
 const CASES: [number, number, number, number][] = [
   ...SHAPES.map(([b, i, o]): [number, number, number, number] => [b, i, o, 0]),
@@ -106,6 +107,7 @@ const CASES: [number, number, number, number][] = [
   [37, 64, 300, 0.5],
   [64, 256, 256, 0.7],
   [12, 48, 77, 1],
+  [20, 24, 48, 0.6],
 ];
 
 const ACTIVATIONS: Activation[] = ['identity', 'tanh', 'relu'];

@@ -384,10 +384,10 @@ function element(
 // Each row of A is first compressed to a list of (byte offset of B's row k, A(i, k)) pairs
 // (branch-free: every entry is written, the count only advances past nonzeros). The product
 // then keeps one row × 32 columns of C in eight accumulators and, per nonzero, broadcasts the
-// value and issues 8 multiplies and 8 adds against 8 vectors of B's row. Without the 4-row
-// reuse of each B vector it runs at about two thirds of the dense block's rate per
-// multiply-accumulate (measured on 256×400×300: ~6 against ~9 GMAC/s), so it pays below a
-// density of about 0.6. In DDPG's [400, 300] ReLU networks A is 30-52% nonzero.
+// value and issues 8 multiplies and 8 adds against 8 vectors of B's row (copied into a panel
+// first, see PANEL_BYTES). Without the 4-row reuse of each B vector it runs at about 8-10
+// GMAC/s per nonzero on 64×256×256 and 256×400×300, against 11-14 for the dense block, so it
+// pays below a density of about 0.6-0.7. In DDPG's [400, 300] ReLU networks A is 30-52% nonzero.
 
 // The sparse form is used when n (the columns of C) is at least this...
 const SPARSE_MIN_N: i32 = 32;
@@ -436,12 +436,15 @@ function compressRows(a: usize, sa: usize, sk: usize, m: i32, k: i32, ldb: usize
   return total;
 }
 
-// The row kernels only accumulate into C (which gemmSparse has set to 0, the bias or left as
-// it is) and leave the activation to it: with the initial modes and the activation inside, V8
-// hoisted the loop's eight loads of B above its arithmetic and spilled an accumulator to the
-// stack (a store and a reload on every nonzero).
+// The row kernels below only accumulate into one row of C (gemmSparse first sets it to 0 or
+// the bias, or leaves it, and applies the activation after), and are called through the
+// function table, one call per row. In any larger function (inlined into gemmSparse, with the
+// initial modes and the activation inside, or looping over the rows itself) V8 hoisted the
+// inner loop's loads of B above its arithmetic and spilled an accumulator to the stack, a
+// store and a reload on every nonzero (measured: about 6 against 10 GMAC/s per nonzero).
 type SparseRowKernel = (list: usize, cnt: i32, b: usize, c: usize) => void;
 
+/** C[0..32) += sum over the list of value · panel row. */
 function sparseRow32(list: usize, cnt: i32, b: usize, c: usize): void {
   let r0 = v128.load(c);
   let r1 = v128.load(c, 16);
@@ -476,65 +479,50 @@ function sparseRow32(list: usize, cnt: i32, b: usize, c: usize): void {
   v128.store(c, r7, 112);
 }
 
-function sparseRow4(list: usize, cnt: i32, b: usize, c: usize): void {
+/** As sparseRow32 for 16 columns (a tail of at most 16, zero-padded). */
+function sparseRow16(list: usize, cnt: i32, b: usize, c: usize): void {
   let r0 = v128.load(c);
+  let r1 = v128.load(c, 16);
+  let r2 = v128.load(c, 32);
+  let r3 = v128.load(c, 48);
   let p = list;
   const end = list + (<usize>cnt << 3);
   while (p < end) {
-    r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(p, 4), v128.load(b + <usize>load<i32>(p))));
+    const pb = b + <usize>load<i32>(p);
+    const s = v128.load32_splat(p, 4);
+    r0 = f32x4.add(r0, f32x4.mul(s, v128.load(pb)));
+    r1 = f32x4.add(r1, f32x4.mul(s, v128.load(pb, 16)));
+    r2 = f32x4.add(r2, f32x4.mul(s, v128.load(pb, 32)));
+    r3 = f32x4.add(r3, f32x4.mul(s, v128.load(pb, 48)));
     p += 8;
   }
   v128.store(c, r0);
-}
-
-function sparseElement(list: usize, cnt: i32, b: usize, c: usize): void {
-  let acc = load<f32>(c);
-  let p = list;
-  const end = list + (<usize>cnt << 3);
-  while (p < end) {
-    acc += load<f32>(p, 4) * load<f32>(b + <usize>load<i32>(p));
-    p += 8;
-  }
-  store<f32>(c, acc);
-}
-
-/** Sets C's `width` (32, 4 or 1) floats at c to their initial value: 0, the bias or unchanged. */
-function initChunk(c: usize, bias: usize, width: i32, mode: i32): void {
-  if (mode == INIT_ACCUMULATE) return;
-  if (width == 1) {
-    store<f32>(c, mode == INIT_BIAS ? load<f32>(bias) : 0);
-    return;
-  }
-  for (let o: usize = 0; o < (<usize>width << 2); o += 16) {
-    v128.store(c + o, Lanes.initRow(c, bias, mode, o));
-  }
-}
-
-/** Applies the activation to C's `width` floats at c. */
-function actChunk(c: usize, width: i32, act: i32): void {
-  if (act == ACT_IDENTITY) return;
-  if (width == 1) {
-    store<f32>(c, Lanes.act1(load<f32>(c), act));
-    return;
-  }
-  for (let o: usize = 0; o < (<usize>width << 2); o += 16) {
-    v128.store(c + o, Lanes.act4(v128.load(c + o), act));
-  }
+  v128.store(c, r1, 16);
+  v128.store(c, r2, 32);
+  v128.store(c, r3, 48);
 }
 
 // Each column block of B is first copied into a contiguous panel of PANEL_BYTES-long rows, and
 // the lists address that panel. B's own rows are often 2^j bytes apart (a 256-wide layer: 1 KiB),
 // and then the rows a list gathers fall into a few sets of the L1 cache (8 of 64 on a 32 KiB,
 // 8-way L1 at a 1 KiB stride) and evict one another. In the panel consecutive rows take
-// consecutive sets. Measured on 64×256×256 at half density: 6.3 GMAC/s per nonzero from B in
-// place, 10.7 from the panel; the copy is k·n floats against m·k·n·density multiply-adds.
+// consecutive sets. Measured with the row kernel alone on 64×256×256 at half density: 6.3 GMAC/s
+// per nonzero from B in place, 10.7 from the panel; the copy is k·n floats against m·k·n·density
+// multiply-adds.
+// The last block (fewer than 32 columns) is zero-padded to 16 or 32 columns and computed into
+// a separate m × 32 buffer: the padding costs at most 15 columns of work, where a 4-column or
+// 1-column kernel would have a single chain of dependent additions.
 const PANEL_BYTES: usize = 128;
 
-/** Copies columns [0, width) of B's k rows (stride ldbB bytes) into the panel (stride PANEL_BYTES). */
-function packPanel(b: usize, ldbB: usize, k: i32, width: i32, panel: usize): void {
-  let src = b;
-  let dst = panel;
-  if (width == 32) {
+/**
+ * Copies columns [0, cols) of B's k rows (stride ldbB bytes) into the panel (stride
+ * PANEL_BYTES), zero from cols to width (16 or 32). With bT, b holds Bᵀ: panel row kk takes
+ * b[jj, kk] from rows ldbB bytes apart (a forward product's W), 4×4 tiles through registers.
+ */
+function packPanel(b: usize, ldbB: usize, bT: bool, k: i32, cols: i32, width: i32, panel: usize): void {
+  if (cols == 32 && !bT) {
+    let src = b;
+    let dst = panel;
     for (let kk = 0; kk < k; kk++) {
       v128.store(dst, v128.load(src));
       v128.store(dst, v128.load(src, 16), 16);
@@ -547,78 +535,104 @@ function packPanel(b: usize, ldbB: usize, k: i32, width: i32, panel: usize): voi
       src += ldbB;
       dst += PANEL_BYTES;
     }
-  } else if (width == 4) {
-    for (let kk = 0; kk < k; kk++) {
-      v128.store(dst, v128.load(src));
-      src += ldbB;
-      dst += PANEL_BYTES;
+    return;
+  }
+  let k0 = 0;
+  if (cols == 32) {
+    // bT: whole 4×4 tiles, then the last k % 4 rows one float at a time.
+    k0 = k & ~3;
+    for (let jj = 0; jj < 32; jj += 4) {
+      const src = b + <usize>jj * ldbB;
+      const dst = panel + (<usize>jj << 2);
+      for (let kk = 0; kk < k0; kk += 4) {
+        Lanes.transpose4x4(src + (<usize>kk << 2), ldbB, dst + <usize>kk * PANEL_BYTES, PANEL_BYTES);
+      }
     }
-  } else {
-    for (let kk = 0; kk < k; kk++) {
-      store<f32>(dst, load<f32>(src));
-      src += ldbB;
-      dst += PANEL_BYTES;
+  }
+  for (let kk = k0; kk < k; kk++) {
+    const dst = panel + <usize>kk * PANEL_BYTES;
+    for (let jj = 0; jj < width; jj++) {
+      let v: f32 = 0;
+      if (jj < cols) v = bT ? load<f32>(b + <usize>jj * ldbB + (<usize>kk << 2)) : load<f32>(b + <usize>kk * ldbB + (<usize>jj << 2));
+      store<f32>(dst + (<usize>jj << 2), v);
     }
   }
 }
 
 /**
- * As packPanel from Bᵀ: panel row kk holds bt[jj, kk] for jj < width, where bt's rows are
- * ldtB bytes apart (W [out, in] for a forward product, whose Wᵀ is B). 4×4 tiles through registers.
+ * Sets rows [0, m) × columns [0, width) of D (stride lddB bytes) to the initial value of C's
+ * columns [0, cols): 0, the bias, or C itself (which D may be); zero from cols to width.
  */
-function packPanelT(bt: usize, ldtB: usize, k: i32, width: i32, panel: usize): void {
-  const k4 = width >= 4 ? k & ~3 : 0;
-  for (let jj = 0; jj < width - 3; jj += 4) {
-    const src = bt + <usize>jj * ldtB;
-    const dst = panel + (<usize>jj << 2);
-    for (let kk = 0; kk < k4; kk += 4) {
-      Lanes.transpose4x4(src + (<usize>kk << 2), ldtB, dst + <usize>kk * PANEL_BYTES, PANEL_BYTES);
+function initBlock(d: usize, lddB: usize, c: usize, ldcB: usize, bias: usize, mode: i32, m: i32, cols: i32, width: i32): void {
+  for (let i = 0; i < m; i++) {
+    const di = d + <usize>i * lddB;
+    const ci = c + <usize>i * ldcB;
+    if (cols == width) {
+      if (mode == INIT_ACCUMULATE && di == ci) continue;
+      for (let o: usize = 0; o < (<usize>width << 2); o += 16) v128.store(di + o, Lanes.initRow(ci, bias, mode, o));
+      continue;
+    }
+    for (let jj = 0; jj < width; jj++) {
+      const o = <usize>jj << 2;
+      let v: f32 = 0;
+      if (jj < cols && mode == INIT_ACCUMULATE) v = load<f32>(ci + o);
+      else if (jj < cols && mode == INIT_BIAS) v = load<f32>(bias + o);
+      store<f32>(di + o, v);
     }
   }
-  for (let kk = k4; kk < k; kk++) {
-    for (let jj = 0; jj < width; jj++) {
-      store<f32>(panel + <usize>kk * PANEL_BYTES + (<usize>jj << 2), load<f32>(bt + <usize>jj * ldtB + (<usize>kk << 2)));
+}
+
+/** C[i, j] = act(D[i, j]) for i < m, j < cols (D may be C). */
+function finishBlock(d: usize, lddB: usize, c: usize, ldcB: usize, act: i32, m: i32, cols: i32): void {
+  for (let i = 0; i < m; i++) {
+    const di = d + <usize>i * lddB;
+    const ci = c + <usize>i * ldcB;
+    let j = 0;
+    if (act != ACT_IDENTITY || di != ci) {
+      for (; j + 4 <= cols; j += 4) v128.store(ci + (<usize>j << 2), Lanes.act4(v128.load(di + (<usize>j << 2)), act));
+    } else {
+      j = cols;
     }
+    for (; j < cols; j++) store<f32>(ci + (<usize>j << 2), Lanes.act1(load<f32>(di + (<usize>j << 2)), act));
   }
 }
 
 /**
  * The product over the compressed rows (see compressRows, whose offsets are multiples of
  * PANEL_BYTES); column blocks outermost, each packed into `panel` first (from Bᵀ when bT).
+ * `tail` is scratch for m × 32 floats, where the last, narrower block is computed.
  */
 function gemmSparse(
-  lists: usize, counts: usize, panel: usize, b: usize, ldbB: usize, bT: bool, c: usize, ldcB: usize,
+  lists: usize, counts: usize, panel: usize, tail: usize, b: usize, ldbB: usize, bT: bool, c: usize, ldcB: usize,
   m: i32, n: i32, k: i32, bias: usize, mode: i32, act: i32,
 ): void {
   const rowBytes = <usize>k << 3;
-  let j = 0;
-  while (j < n) {
-    // 32-column blocks, then the tail 4 and 1 columns at a time (at most 31 columns).
-    const width = n - j >= 32 ? 32 : n - j >= 4 ? 4 : 1;
+  for (let j = 0; j < n; j += 32) {
+    const cols = min(32, n - j);
+    const width = cols > 16 ? 32 : 16;
+    const kernel: SparseRowKernel = width == 32 ? sparseRow32 : sparseRow16;
     const jo = <usize>j << 2;
-    // Called through the function table: inlined here, V8 no longer keeps the row kernel's
-    // loop in registers (measured: about 6 against 10 GMAC/s per nonzero).
-    const kernel: SparseRowKernel = width == 32 ? sparseRow32 : width == 4 ? sparseRow4 : sparseElement;
-    if (bT) packPanelT(b + <usize>j * ldbB, ldbB, k, width, panel);
-    else packPanel(b + jo, ldbB, k, width, panel);
+    packPanel(bT ? b + <usize>j * ldbB : b + jo, ldbB, bT, k, cols, width, panel);
+    const cj = c + jo;
+    // A full block accumulates in C itself; the tail in its own buffer, 128-byte rows.
+    const d = cols == 32 ? cj : tail;
+    const lddB = cols == 32 ? ldcB : PANEL_BYTES;
+    initBlock(d, lddB, cj, ldcB, bias + jo, mode, m, cols, width);
     for (let i = 0; i < m; i++) {
-      const list = lists + <usize>i * rowBytes;
       const cnt = load<i32>(counts + (<usize>i << 2));
-      const ci = c + jo + <usize>i * ldcB;
-      initChunk(ci, bias + jo, width, mode);
-      kernel(list, cnt, panel, ci);
-      actChunk(ci, width, act);
+      kernel(lists + <usize>i * rowBytes, cnt, panel, d + <usize>i * lddB);
     }
-    j += width;
+    finishBlock(d, lddB, cj, ldcB, act, m, cols);
   }
 }
 
 /**
  * Floats of scratch gemm needs for an m × k A: the larger of the packed blocks (dense form)
- * and the B panel with the compressed rows and their counts (sparse form).
+ * and, for the sparse form, the B panel, the tail block, and the compressed rows with their counts.
  */
 function gemmScratchFloats(m: i32, k: i32): i32 {
-  return max((m & ~3) * k, k * <i32>(PANEL_BYTES >> 2) + 2 * m * k + m);
+  const panelFloats = <i32>(PANEL_BYTES >> 2);
+  return max((m & ~3) * k, (k + m) * panelFloats + 2 * m * k + m);
 }
 
 /**
@@ -635,11 +649,12 @@ function trySparse(
   const probe = min(m, SPARSE_PROBE_ROWS);
   if (<f32>countNonzero(a, sa, sk, probe, k) > <f32>(probe * k) * SPARSE_MAX_DENSITY) return false;
   const panel = pack; // 64-byte aligned, as the arena aligns every tensor
-  const lists = panel + <usize>k * PANEL_BYTES;
+  const tail = panel + <usize>k * PANEL_BYTES;
+  const lists = tail + <usize>m * PANEL_BYTES;
   const counts = lists + ((<usize>m * <usize>k) << 3);
   const nz = compressRows(a, sa, sk, m, k, PANEL_BYTES, lists, counts);
   if (<f32>nz > <f32>m * <f32>k * SPARSE_MAX_DENSITY) return false;
-  gemmSparse(lists, counts, panel, b, ldbB, bT, c, ldcB, m, n, k, bias, mode, act);
+  gemmSparse(lists, counts, panel, tail, b, ldbB, bT, c, ldcB, m, n, k, bias, mode, act);
   return true;
 }
 
