@@ -183,7 +183,8 @@ export function activation_backward(y: usize, dy: usize, n: i32, act: i32): void
 // B and C are row-major with leading dimensions ldb and ldc (bytes here); A is read one scalar
 // at a time with arbitrary strides (row stride sa, column stride sk), which covers the three
 // products of a dense layer without transposing activations:
-//   forward  Y  = X  · Wᵀ : A = X  (sa = in,  sk = 1),   B = Wᵀ (transposed copy of W)
+//   forward  Y  = X  · Wᵀ : A = X  (sa = in,  sk = 1),   B = Wᵀ (transposed copy of W; the
+//                          sparse form below packs its panels from W itself instead)
 //   backward dX = dY · W  : A = dY (sa = out, sk = 1),   B = W
 //   backward dW += dYᵀ· X : A = dYᵀ (sa = 1,  sk = out), B = X, accumulating
 // The register block is 4 rows × 8 columns (eight f32x4 accumulators); each k step loads two
