@@ -565,19 +565,18 @@ function packPanel(b: usize, ldbB: usize, bT: bool, k: i32, cols: i32, width: i3
  * columns [0, cols): 0, the bias, or C itself (which D may be); zero from cols to width.
  */
 function initBlock(d: usize, lddB: usize, c: usize, ldcB: usize, bias: usize, mode: i32, m: i32, cols: i32, width: i32): void {
+  if (mode == INIT_ACCUMULATE && d == c) return;
   for (let i = 0; i < m; i++) {
     const di = d + <usize>i * lddB;
     const ci = c + <usize>i * ldcB;
     if (cols == width) {
-      if (mode == INIT_ACCUMULATE && di == ci) continue;
       for (let o: usize = 0; o < (<usize>width << 2); o += 16) v128.store(di + o, Lanes.initRow(ci, bias, mode, o));
       continue;
     }
     for (let jj = 0; jj < width; jj++) {
       const o = <usize>jj << 2;
       let v: f32 = 0;
-      if (jj < cols && mode == INIT_ACCUMULATE) v = load<f32>(ci + o);
-      else if (jj < cols && mode == INIT_BIAS) v = load<f32>(bias + o);
+      if (jj < cols) v = mode == INIT_ACCUMULATE ? load<f32>(ci + o) : mode == INIT_BIAS ? load<f32>(bias + o) : 0;
       store<f32>(di + o, v);
     }
   }
@@ -585,15 +584,12 @@ function initBlock(d: usize, lddB: usize, c: usize, ldcB: usize, bias: usize, mo
 
 /** C[i, j] = act(D[i, j]) for i < m, j < cols (D may be C). */
 function finishBlock(d: usize, lddB: usize, c: usize, ldcB: usize, act: i32, m: i32, cols: i32): void {
+  if (act == ACT_IDENTITY && d == c) return;
   for (let i = 0; i < m; i++) {
     const di = d + <usize>i * lddB;
     const ci = c + <usize>i * ldcB;
     let j = 0;
-    if (act != ACT_IDENTITY || di != ci) {
-      for (; j + 4 <= cols; j += 4) v128.store(ci + (<usize>j << 2), Lanes.act4(v128.load(di + (<usize>j << 2)), act));
-    } else {
-      j = cols;
-    }
+    for (; j + 4 <= cols; j += 4) v128.store(ci + (<usize>j << 2), Lanes.act4(v128.load(di + (<usize>j << 2)), act));
     for (; j < cols; j++) store<f32>(ci + (<usize>j << 2), Lanes.act1(load<f32>(di + (<usize>j << 2)), act));
   }
 }
