@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { printTable } from './lib/index.js';
+import { quickPpoRequest } from './lib/requests.js';
 
 export interface ApiBenchOptions {
   /** Seconds of load per route (default 5). */
@@ -59,14 +60,7 @@ async function serveChild(): Promise<void> {
   const db = service.database.db;
   const user = await createUser(db, { username: 'bench', password: PASSWORD, role: 'developer' });
   // A real evaluation, kept tiny: 256 PPO training steps, 5 episodes.
-  const request = {
-    agent_type: 'ppo',
-    environments: ['CartPole-v1'],
-    training: { total_timesteps: 256, seed: 1 },
-    hyperparameters: { n_steps: 64, batch_size: 64, n_epochs: 1 },
-    num_episodes: 5,
-    quick_mode: true,
-  };
+  const request = quickPpoRequest();
   const { job } = await createJob(db, {
     request: request as Parameters<typeof createJob>[1]['request'],
     submitter: user.id,

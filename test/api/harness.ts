@@ -85,18 +85,4 @@ export async function startHarness(
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/**
- * A real but tiny evaluation request: PPO trained for 256 CartPole steps (well under a
- * second), then 5 episodes in quick mode. `overrides` replaces top-level fields.
- */
-export function quickPpoRequest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    agent_type: 'ppo',
-    environments: ['CartPole-v1'],
-    training: { total_timesteps: 256, seed: 1 },
-    hyperparameters: { n_steps: 64, batch_size: 64, n_epochs: 1 },
-    num_episodes: 5,
-    quick_mode: true,
-    ...overrides,
-  };
-}
+export { quickPpoRequest } from '../../bench/lib/requests.js';
