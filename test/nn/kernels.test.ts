@@ -301,6 +301,36 @@ describe('dense kernels: SIMD against the reference and float64', () => {
     );
   });
 
+  it('dW of a layer with few inputs adds each product in float32, in batch order, to the start value', () => {
+    // A first layer (3 or 4 observations) takes the transposed route for dW; whichever route a
+    // shape takes, each element is dw + f32(dy·x) over b = 0, 1, … rounded to float32 at every
+    // step, which this loop spells out. The start value is not zero, as when gradients accumulate.
+    for (const [batch, nin, nout] of [
+      [256, 3, 400],
+      [64, 4, 256],
+      [9, 7, 33],
+      [5, 3, 8],
+      [12, 9, 40],
+    ]) {
+      const dy = wasm.alloc([batch, nout]);
+      const x = wasm.alloc([batch, nin]);
+      const dw = wasm.alloc([nout, nin]);
+      fillRandom(dy, 0.1);
+      fillRandom(x);
+      fillRandom(dw, 0.01);
+      const expected = Float32Array.from(dw.data);
+      for (let o = 0; o < nout; o++)
+        for (let i = 0; i < nin; i++) {
+          let acc = expected[o * nin + i];
+          for (let b = 0; b < batch; b++)
+            acc = Math.fround(acc + Math.fround(dy.data[b * nout + o] * x.data[b * nin + i]));
+          expected[o * nin + i] = acc;
+        }
+      wasm.kernels.linearBackwardParams(dy.data, x.data, dw.data, null, batch, nin, nout);
+      expect(Array.from(dw.data), `${batch}×${nin}→${nout}`).toEqual(Array.from(expected));
+    }
+  });
+
   it('a sparse A keeps NaN and gives the bias alone for an all-zero row', () => {
     const batch = 16;
     const nin = 50;

@@ -794,7 +794,7 @@ export function scratch_floats(batch: i32, nin: i32, nout: i32): i32 {
   const wt = (nout * nin + 15) & ~15; // forward: Wᵀ, then (64-byte aligned) the packed x
   const forward = wt + gemmScratchFloats(batch, nin);
   const backInput = gemmScratchFloats(batch, nout);
-  const backParams = gemmScratchFloats(nout, batch);
+  const backParams = max(gemmScratchFloats(nout, batch), wt + gemmScratchFloats(nin, batch));
   return max(forward, max(backInput, backParams));
 }
 
@@ -828,11 +828,29 @@ export function linear_backward_input(
   gemm(dy, nout, 1, w, nin, dx, nin, batch, nin, nout, 0, INIT_ZERO, 0, scratch);
 }
 
-/** dw[o, i] += sum_b dy[b, o] x[b, i]; db[o] += sum_b dy[b, o] when db is not 0. */
+/** Below this many inputs dW is computed transposed (see linear_backward_params). */
+const NARROW_IN: i32 = 8;
+
+/**
+ * dw[o, i] += sum_b dy[b, o] x[b, i]; db[o] += sum_b dy[b, o] when db is not 0.
+ * A first layer has few inputs (3 or 4 observations): dW's rows are then 3 or 4 columns wide,
+ * too narrow for the 8-column kernels, and would go through the single-column one, one chain of
+ * dependent additions per element. There dWᵀ (nin × nout, wide) is accumulated instead: dw is
+ * transposed into scratch, dWᵀ += xᵀ·dy runs there, and the result is transposed back. Each
+ * element gets the same products added to the same start value in the same order of b.
+ */
 export function linear_backward_params(
   dy: usize, x: usize, dw: usize, db: usize, batch: i32, nin: i32, nout: i32, scratch: usize,
 ): void {
-  gemm(dy, 1, nout, x, nin, dw, nin, nout, nin, batch, 0, INIT_ACCUMULATE, 0, scratch);
+  if (nin < NARROW_IN && nout >= NARROW_IN) {
+    const dwt = scratch;
+    const pack = scratch + (<usize>((nout * nin + 15) & ~15) << 2);
+    transpose(dw, dwt, nout, nin);
+    gemm(x, 1, nin, dy, nout, dwt, nout, nin, nout, batch, 0, INIT_ACCUMULATE, 0, pack);
+    transpose(dwt, dw, nin, nout);
+  } else {
+    gemm(dy, 1, nout, x, nin, dw, nin, nout, nin, batch, 0, INIT_ACCUMULATE, 0, scratch);
+  }
   if (db != 0) column_sums(dy, db, batch, nout);
 }
 
