@@ -887,10 +887,23 @@ export function column_sums(dy: usize, db: usize, batch: i32, nout: i32): void {
  * One Adam step in the operation order of PyTorch's single-tensor Adam:
  *   g += wd·p;  m = m + (1-β1)(g - m)  (lerp);  v = β2 v + (1-β2) g²;
  *   p -= stepSize · m / (sqrt(v) / sqrt(bc2) + eps),  stepSize = lr / bc1.
+ * The step is bound by its divisions and square root. Once sqrt(bc2) rounds to 1 in float32
+ * (β2 = 0.999: from step 16,600 on) the division by it is exact and left out.
  */
 export function adam_step(
   p: usize, g: usize, m: usize, v: usize, n: i32,
   oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, stepSize: f32, bc2Sqrt: f32, eps: f32, wd: f32,
+): void {
+  if (bc2Sqrt == 1) adamLoop(p, g, m, v, n, oneMinusBeta1, beta2, oneMinusBeta2, stepSize, 1, eps, wd, false);
+  else adamLoop(p, g, m, v, n, oneMinusBeta1, beta2, oneMinusBeta2, stepSize, bc2Sqrt, eps, wd, true);
+}
+
+// @ts-ignore: decorator
+@inline
+function adamLoop(
+  p: usize, g: usize, m: usize, v: usize, n: i32,
+  oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, stepSize: f32, bc2Sqrt: f32, eps: f32, wd: f32,
+  divide: bool,
 ): void {
   const w1 = f32x4.splat(oneMinusBeta1);
   const b2 = f32x4.splat(beta2);
@@ -908,7 +921,8 @@ export function adam_step(
     const mv0 = v128.load(m + o);
     const mv = f32x4.add(mv0, f32x4.mul(w1, f32x4.sub(gv, mv0)));
     const vv = f32x4.add(f32x4.mul(v128.load(v + o), b2), f32x4.mul(f32x4.mul(w2, gv), gv));
-    const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), bc), ep);
+    const root = f32x4.sqrt(vv);
+    const denom = f32x4.add(divide ? f32x4.div(root, bc) : root, ep);
     v128.store(m + o, mv);
     v128.store(v + o, vv);
     v128.store(p + o, f32x4.sub(pv, f32x4.div(f32x4.mul(st, mv), denom)));
@@ -921,7 +935,8 @@ export function adam_step(
     const mv0 = load<f32>(m + o);
     const mv = mv0 + oneMinusBeta1 * (gv - mv0);
     const vv = load<f32>(v + o) * beta2 + oneMinusBeta2 * gv * gv;
-    const denom = Mathf.sqrt(vv) / bc2Sqrt + eps;
+    const root = Mathf.sqrt(vv);
+    const denom = (divide ? root / bc2Sqrt : root) + eps;
     store<f32>(m + o, mv);
     store<f32>(v + o, vv);
     store<f32>(p + o, pv - (stepSize * mv) / denom);
