@@ -210,8 +210,29 @@ export class DqnLearner implements OffPolicyAlgorithm {
   readonly #target: Float32Array;
   readonly #qTaken: Float32Array;
   readonly #gradTaken: Float32Array;
+  // Within one training phase Q̂ and the replay buffer do not change, so max_a' Q̂(s', a') of a
+  // replay row is computed once per phase: #best[i] holds it when #stamp[i] === #phase.
+  readonly #cacheTargets: boolean;
+  #best: Float32Array | null = null;
+  #stamp: Int32Array | null = null;
+  /** The current training phase (0: outside train(), where nothing is cached). */
+  #phase = 0;
+  #phases = 0;
+  /** Replay rows of the current batch whose max Q̂ is not yet known. */
+  readonly #missing: Int32Array;
+  /** max_a' Q̂(s', a') of the current batch. */
+  readonly #nextBest: Float32Array;
 
-  constructor(agent: DqnAgent, seed: number, nEnvs = agent.hyperparameters.n_envs) {
+  /**
+   * `cacheTargets: false` computes every target row afresh (the same bits; for tests that
+   * check the cache).
+   */
+  constructor(
+    agent: DqnAgent,
+    seed: number,
+    nEnvs = agent.hyperparameters.n_envs,
+    options: { cacheTargets?: boolean } = {},
+  ) {
     this.agent = agent;
     const hp = agent.hyperparameters;
     this.#hp = hp;
@@ -230,6 +251,9 @@ export class DqnLearner implements OffPolicyAlgorithm {
     this.#target = new Float32Array(b);
     this.#qTaken = new Float32Array(b);
     this.#gradTaken = new Float32Array(b);
+    this.#missing = new Int32Array(b);
+    this.#nextBest = new Float32Array(b);
+    this.#cacheTargets = options.cacheTargets ?? true;
     agent.explorationRate = explorationSchedule(hp, 1);
   }
 
@@ -281,12 +305,17 @@ export class DqnLearner implements OffPolicyAlgorithm {
     const lr = scheduleValue(this.#hp.learning_rate, progressRemaining);
     const params = this.agent.qNet.params();
     let sum = 0;
-    for (let g = 0; g < gradientSteps; g++) {
-      sampleIndices(this.#replayRng, replay.size, this.#idx, this.#batch);
-      this.loadBatch(replay, this.#idx);
-      sum += this.lossAndGradient();
-      clipGradNorm(params, this.#hp.max_grad_norm);
-      this.optimizer.step(lr);
+    if (this.#cacheTargets) this.#openPhase(replay.capacity);
+    try {
+      for (let g = 0; g < gradientSteps; g++) {
+        sampleIndices(this.#replayRng, replay.size, this.#idx, this.#batch);
+        this.loadBatch(replay, this.#idx);
+        sum += this.lossAndGradient();
+        clipGradNorm(params, this.#hp.max_grad_norm);
+        this.optimizer.step(lr);
+      }
+    } finally {
+      this.#phase = 0;
     }
     const loss = sum / gradientSteps;
     return { loss, q_loss: loss, learning_rate: lr, exploration_rate: this.agent.explorationRate };
@@ -301,19 +330,71 @@ export class DqnLearner implements OffPolicyAlgorithm {
     const agent = this.agent;
     const b = this.#batch;
     const d = agent.obsDim;
-    const n = agent.nActions;
-    const nextIn = agent.qNetTarget.inputView(b);
-    gatherRows(replay.nextObs, d, idx, b, nextIn, d, 0);
-    const qNext = agent.qNetTarget.forward(nextIn, b);
+    const best = this.#maxTargetQ(replay, idx);
     const gamma = Math.fround(this.#hp.gamma);
     for (let r = 0; r < b; r++) {
       const i = idx[r];
-      const best = qNext[r * n + argmax(qNext, r * n, n)];
       const notDone = Math.fround(1 - replay.dones[i]);
-      this.#target[r] = Math.fround(replay.rewards[i] + Math.fround(Math.fround(notDone * gamma) * best));
+      this.#target[r] = Math.fround(replay.rewards[i] + Math.fround(Math.fround(notDone * gamma) * best[r]));
       this.#actions[r] = replay.actions[i];
     }
     gatherRows(replay.obs, d, idx, b, agent.qNet.inputView(b), d, 0);
+  }
+
+  /** Starts a training phase: a new stamp, so that no earlier max Q̂ is taken as known. */
+  #openPhase(capacity: number): void {
+    if (this.#best === null || this.#best.length !== capacity) {
+      this.#best = new Float32Array(capacity);
+      this.#stamp = new Int32Array(capacity);
+      this.#phases = 0;
+    }
+    if (this.#phases === 0x7fffffff) {
+      this.#stamp!.fill(0);
+      this.#phases = 0;
+    }
+    this.#phases++;
+    this.#phase = this.#phases;
+  }
+
+  /**
+   * max_a' Q̂(s', a') of replay rows `idx`, in batch order. Inside a training phase only the
+   * rows not yet seen in the phase go through Q̂, as one smaller batch padded to the kernels'
+   * uniformBatchFrom rows, so that each row gets the bits the full batch would give it.
+   */
+  #maxTargetQ(replay: ReplayBuffer, idx: Int32Array): Float32Array {
+    const agent = this.agent;
+    const target = agent.qNetTarget;
+    const b = this.#batch;
+    const d = agent.obsDim;
+    const n = agent.nActions;
+    const out = this.#nextBest;
+    const missing = this.#missing;
+    const phase = this.#phase;
+    const best = this.#best!;
+    const stamp = this.#stamp!;
+    let miss = 0;
+    for (let r = 0; r < b; r++) {
+      const i = idx[r];
+      if (phase === 0) missing[miss++] = i;
+      else if (stamp[i] !== phase) {
+        stamp[i] = phase;
+        missing[miss++] = i;
+      }
+    }
+    if (miss > 0) {
+      const rows = Math.min(b, Math.max(miss, agent.arena.kernels.uniformBatchFrom));
+      for (let r = miss; r < rows; r++) missing[r] = missing[0];
+      const nextIn = target.inputView(rows);
+      gatherRows(replay.nextObs, d, missing, rows, nextIn, d, 0);
+      const qNext = target.forward(nextIn, rows);
+      for (let r = 0; r < miss; r++) {
+        const v = qNext[r * n + argmax(qNext, r * n, n)];
+        if (phase === 0) out[r] = v;
+        else best[missing[r]] = v;
+      }
+    }
+    if (phase !== 0) for (let r = 0; r < b; r++) out[r] = best[idx[r]];
+    return out;
   }
 
   /**

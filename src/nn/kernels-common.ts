@@ -33,6 +33,12 @@ export function activationCode(activation: Activation): number {
 
 export interface DenseKernels {
   readonly backend: Backend;
+  /**
+   * linearForward gives each row the same bits for every batch of at least this many rows (a
+   * smaller batch may sum in another order), so rows may be computed in a smaller batch and
+   * still match.
+   */
+  readonly uniformBatchFrom: number;
 
   /** y[b, o] = act(Σ_i x[b, i]·w[o, i] + bias[o]) for b < batch (bias may be null). */
   linearForward(

@@ -33,6 +33,8 @@ function applyActivation(z: number, code: number): number {
 
 export class RefKernels implements DenseKernels {
   readonly backend = 'ref' as const;
+  /** Every batch sums in the same order. */
+  readonly uniformBatchFrom = 1;
   /** Float64 row accumulator, grown (outside the loops) to the widest layer seen. */
   #row = new Float64Array(64);
 

@@ -41,10 +41,12 @@ export class WasmKernels implements DenseKernels {
    */
   #scratch: Tensor | null = null;
   #scratchFloats = 0;
+  readonly uniformBatchFrom: number;
 
   constructor(wasm: KernelExports, arena: Arena) {
     this.#wasm = wasm;
     this.#arena = arena;
+    this.uniformBatchFrom = wasm.uniform_batch_from();
   }
 
   /** Byte offset of `a`, which must be a view of this arena's memory. */

@@ -246,6 +246,50 @@ describe('DqnLearner', () => {
   });
 });
 
+describe('DqnLearner target cache', () => {
+  it('computes each replay row’s max Q̂ once per training phase, with the same bits as without the cache', () => {
+    const make = (cacheTargets: boolean) => {
+      const agent = new DqnAgent(
+        hp({ net_arch: [64, 64], batch_size: 32, target_update_interval: 5, learning_rate: 1e-2 }),
+        cartPole,
+        { seed: 11 },
+      );
+      const learner = new DqnLearner(agent, 11, 1, { cacheTargets });
+      let rows = 0;
+      const forward = agent.qNetTarget.forward.bind(agent.qNetTarget);
+      agent.qNetTarget.forward = (x: Float32Array, batch: number) => {
+        rows += batch;
+        return forward(x, batch);
+      };
+      return { agent, learner, rows: () => rows };
+    };
+    const runs = [make(true), make(false)];
+    const rng = new Generator(12);
+    const replay = new ReplayBuffer(200, 4, 1);
+    const addRows = (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const o = randomObs(rng, 2);
+        replay.add(o, 0, o, 1, [rng.integers(2)], 0, rng.standardNormal(), rng.random() < 0.1);
+      }
+    };
+    addRows(40);
+    for (let phase = 0; phase < 3; phase++) {
+      for (const { learner } of runs) learner.train(replay, 25, 1);
+      // Between phases Q̂ is replaced (a hard update every 5 steps) and the buffer grows.
+      for (const { learner } of runs) for (let s = 0; s < 5; s++) learner.onStep(1);
+      addRows(30);
+    }
+    const [cached, fresh] = runs;
+    expect(sameStateDict(cached.agent.stateDict(), fresh.agent.stateDict())).toBe(true);
+    expect(fresh.rows()).toBe(3 * 25 * 32);
+    // 800 draws from 40-100 rows: each phase evaluates at most its buffer (plus padding).
+    expect(cached.rows()).toBeLessThan(fresh.rows() / 4);
+    // And training did move the weights away from where the two started.
+    const start = new DqnAgent(hp({ net_arch: [64, 64], batch_size: 32 }), cartPole, { seed: 11 });
+    expect(sameStateDict(cached.agent.stateDict(), start.stateDict())).toBe(false);
+  });
+});
+
 describe('trainDqn', () => {
   const quick = () =>
     hp({

@@ -48,6 +48,7 @@ export function createMemory(initial: number, maximum: number): WasmMemory {
 /** The raw exports of kernels.wasm; pointers are byte offsets into the imported memory. */
 export interface KernelExports {
   heapBase(): number;
+  uniform_batch_from(): number;
   activation_forward(x: number, n: number, act: number): void;
   activation_backward(y: number, dy: number, n: number, act: number): void;
   gemm(
