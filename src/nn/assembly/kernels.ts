@@ -430,7 +430,33 @@ function compressRows(a: usize, sa: usize, sk: usize, m: i32, k: i32, ldb: usize
     let q = lists + <usize>i * rowBytes;
     const start = q;
     let off: usize = 0;
-    for (let kk = 0; kk < k; kk++) {
+    let kk = 0;
+    if (sk == 4) {
+      // A contiguous row: four entries per step, each written in place and kept (the write
+      // position advanced) when nonzero. The offsets travel in a vector beside the values.
+      const four = <i32>(ldb << 2);
+      const first = <i32>ldb;
+      let offs = i32x4(0, first, 2 * first, 3 * first);
+      const zero = f32x4.splat(0);
+      for (; kk + 4 <= k; kk += 4) {
+        const v = v128.load(p);
+        const bits = i32x4.bitmask(f32x4.ne(v, zero));
+        const lo = v128.shuffle<i32>(offs, v, 0, 4, 1, 5);
+        const hi = v128.shuffle<i32>(offs, v, 2, 6, 3, 7);
+        v128.store64_lane(q, lo, 0);
+        q += <usize>(bits & 1) << 3;
+        v128.store64_lane(q, lo, 1);
+        q += <usize>((bits >> 1) & 1) << 3;
+        v128.store64_lane(q, hi, 0);
+        q += <usize>((bits >> 2) & 1) << 3;
+        v128.store64_lane(q, hi, 1);
+        q += <usize>(bits >> 3) << 3;
+        offs = i32x4.add(offs, i32x4.splat(four));
+        p += 16;
+      }
+      off = <usize>kk * ldb;
+    }
+    for (; kk < k; kk++) {
       const v = load<f32>(p);
       store<i32>(q, <i32>off);
       store<f32>(q, v, 4);
