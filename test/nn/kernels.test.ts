@@ -244,6 +244,39 @@ describe('dense kernels: SIMD against the reference and float64', () => {
     }
   });
 
+  it('linearForward gives a row the same bits in every batch from uniformBatchFrom rows on', () => {
+    // DQN computes max Q̂(s') of replay rows in batches of whatever rows are missing; that is
+    // exact only if a row's result does not depend on the rows beside it.
+    expect(ref.kernels.uniformBatchFrom).toBe(1);
+    const from = wasm.kernels.uniformBatchFrom;
+    expect(from).toBeGreaterThan(1);
+    for (const [nin, nout, zeros] of [
+      [4, 256, 0],
+      [256, 256, 0],
+      [256, 256, 0.55],
+      [64, 64, 0],
+      [400, 300, 0.5],
+    ]) {
+      const full = 64;
+      const x = wasm.alloc([full, nin]);
+      const w = wasm.alloc([nout, nin]);
+      const b = wasm.alloc([nout]);
+      const yFull = wasm.alloc([full, nout]);
+      const yPart = wasm.alloc([full, nout]);
+      fillRandom(w, 0.1);
+      fillRandom(b, 0.1);
+      const d = fillRandom(x);
+      for (let i = 0; i < d.length; i++) if (rng.random() < zeros) d[i] = 0;
+      wasm.kernels.linearForward(x.data, w.data, b.data, yFull.data, full, nin, nout, 'relu');
+      for (const batch of [from, from + 3, 33]) {
+        wasm.kernels.linearForward(x.data, w.data, b.data, yPart.data, batch, nin, nout, 'relu');
+        expect(Array.from(yPart.data.subarray(0, batch * nout)), `${nin}→${nout} batch ${batch}`).toEqual(
+          Array.from(yFull.data.subarray(0, batch * nout)),
+        );
+      }
+    }
+  });
+
   it('skipping the zeros of a sparse A changes no bit of the result', () => {
     // The SIMD products decide between the dense and the sparse form from the first rows of A.
     // Rows 4.. are the same ReLU-like rows in both runs; only rows 0-3 differ (dense in the
