@@ -334,6 +334,40 @@ describe('dense kernels: SIMD against the reference and float64', () => {
     );
   });
 
+  it('the forward of a layer with 1-4 inputs adds each product in float32, in input order, to the bias', () => {
+    // Layers this narrow take their own loop (Wᵀ in registers, the batch streaming past); each
+    // element must still be the bias (or 0), then f32(x·w) for i = 0, 1, … rounded at every
+    // step, then the activation: the blocked form's result, which this loop spells out.
+    for (const [batch, nin, nout, withBias] of [
+      [256, 4, 400, true],
+      [256, 3, 400, true],
+      [64, 4, 256, true],
+      [12, 1, 13, true],
+      [9, 2, 6, false],
+      [33, 3, 8, false],
+    ] as const) {
+      const x = wasm.alloc([batch, nin]);
+      const w = wasm.alloc([nout, nin]);
+      const b = wasm.alloc([nout]);
+      const y = wasm.alloc([batch, nout]);
+      fillRandom(x);
+      fillRandom(w);
+      fillRandom(b);
+      for (const act of ['identity', 'relu'] as const) {
+        wasm.kernels.linearForward(x.data, w.data, withBias ? b.data : null, y.data, batch, nin, nout, act);
+        const expected = new Float32Array(batch * nout);
+        for (let r = 0; r < batch; r++)
+          for (let o = 0; o < nout; o++) {
+            let acc = withBias ? b.data[o] : 0;
+            for (let i = 0; i < nin; i++)
+              acc = Math.fround(acc + Math.fround(x.data[r * nin + i] * w.data[o * nin + i]));
+            expected[r * nout + o] = act === 'relu' && acc < 0 ? 0 : acc;
+          }
+        expect(Array.from(y.data), `${batch}×${nin}→${nout} ${act}`).toEqual(Array.from(expected));
+      }
+    }
+  });
+
   it('dW of a layer with few inputs adds each product in float32, in batch order, to the start value', () => {
     // A first layer (3 or 4 observations) takes the transposed route for dW; whichever route a
     // shape takes, each element is dw + f32(dy·x) over b = 0, 1, … rounded to float32 at every
