@@ -882,9 +882,17 @@ class NarrowLoop {
   }
 }
 
+/**
+ * Floats at the start of the scratch that hold W or dW transposed (nout·nin, rounded up to 16
+ * so that what follows stays 64-byte aligned).
+ */
+function transposedFloats(nin: i32, nout: i32): i32 {
+  return (nout * nin + 15) & ~15;
+}
+
 /** Floats of scratch the layer kernels below need for this shape (the TypeScript side provides it). */
 export function scratch_floats(batch: i32, nin: i32, nout: i32): i32 {
-  const wt = (nout * nin + 15) & ~15; // forward: Wᵀ, then (64-byte aligned) the packed x
+  const wt = transposedFloats(nin, nout); // forward: Wᵀ, then the packed x
   const forward = wt + gemmScratchFloats(batch, nin);
   const backInput = gemmScratchFloats(batch, nout);
   const backParams = max(gemmScratchFloats(nout, batch), wt + gemmScratchFloats(nin, batch));
@@ -910,7 +918,7 @@ export function linear_forward(
   const mode = bias != 0 ? INIT_BIAS : INIT_ZERO;
   const inB = <usize>nin << 2;
   const outB = <usize>nout << 2;
-  const pack = scratch + (<usize>((nout * nin + 15) & ~15) << 2);
+  const pack = scratch + (<usize>transposedFloats(nin, nout) << 2);
   // A sparse x needs no Wᵀ: its panels are packed from W's rows.
   if (trySparse(x, inB, 4, w, inB, true, y, outB, batch, nout, nin, bias, mode, act, pack)) return;
   const wt = scratch;
@@ -941,7 +949,7 @@ export function linear_backward_params(
 ): void {
   if (nin < NARROW_IN && nout >= NARROW_IN) {
     const dwt = scratch;
-    const pack = scratch + (<usize>((nout * nin + 15) & ~15) << 2);
+    const pack = scratch + (<usize>transposedFloats(nin, nout) << 2);
     transpose(dw, dwt, nout, nin);
     gemm(x, 1, nin, dy, nout, dwt, nout, nin, nout, batch, 0, INIT_ACCUMULATE, 0, pack);
     transpose(dwt, dw, nin, nout);
