@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- NAME ... | all] [--runs=N] [--seconds=S] [--seeds=N]`: runs the named
- * benchmarks (the quick ones when none is named; every one with `all`). Each benchmark
+ * `npm run bench [-- NAME ... | all] [--runs=N] [--seconds=S] [--seeds=N] [--sb3-seconds=S]`:
+ * runs the named benchmarks (the quick ones when none is named; every one with `all`). Each benchmark
  * prints medians of several runs and ratios to its reference figures; none fails on a number (the exit code is non-zero only for a usage error
  * or a crash). New benchmarks register themselves in BENCHES below.
  */
@@ -13,6 +13,11 @@ export interface BenchRunOptions {
   seconds?: number;
   /** Seeds per learning benchmark (default 5). */
   seeds?: number;
+  /**
+   * Stable-Baselines3's median seconds for the one named learning benchmark, measured on this
+   * machine (bench/sb3_learning.py); its ratio is printed beside the reference one.
+   */
+  sb3Seconds?: number;
 }
 
 interface BenchEntry {
@@ -63,19 +68,20 @@ const BENCHES: Readonly<Record<string, BenchEntry>> = {
 
 function usage(): string {
   const lines = Object.entries(BENCHES).map(([name, b]) => `  ${name.padEnd(10)} ${b.description}`);
-  return `usage: npm run bench [-- NAME ...] [--runs=N] [--seconds=S] [--seeds=N]\n\nbenchmarks:\n${lines.join('\n')}\n`;
+  return `usage: npm run bench [-- NAME ...] [--runs=N] [--seconds=S] [--seeds=N] [--sb3-seconds=S]\n\nbenchmarks:\n${lines.join('\n')}\n\n--sb3-seconds: SB3's median seconds for the one learn-* benchmark named, measured on this\nmachine with bench/sb3_learning.py; printed as a second ratio.\n`;
 }
 
 function parseArgs(argv: readonly string[]): { names: string[]; options: BenchRunOptions } {
   const names: string[] = [];
   const options: BenchRunOptions = {};
   for (const arg of argv) {
-    const m = /^--(runs|seconds|seeds)=(.+)$/.exec(arg);
+    const m = /^--(runs|seconds|seeds|sb3-seconds)=(.+)$/.exec(arg);
     if (m !== null) {
       const v = Number(m[2]);
       if (!Number.isFinite(v) || v <= 0)
         throw new Error(`--${m[1]} must be a positive number, got '${m[2]}'`);
-      options[m[1] as 'runs' | 'seconds' | 'seeds'] = v;
+      if (m[1] === 'sb3-seconds') options.sb3Seconds = v;
+      else options[m[1] as 'runs' | 'seconds' | 'seeds'] = v;
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(usage());
       process.exit(0);
@@ -92,6 +98,11 @@ function parseArgs(argv: readonly string[]): { names: string[]; options: BenchRu
   // Without names: the quick benchmarks. The learning runs take minutes each (DDPG about
   // twenty), so they run when named, or all of them with `all`.
   const quick = Object.keys(BENCHES).filter((n) => !n.startsWith('learn-'));
+  if (options.sb3Seconds !== undefined && names.filter((n) => n.startsWith('learn-')).length !== 1) {
+    throw new Error(
+      '--sb3-seconds needs exactly one learn-* benchmark named (the seconds belong to one run)',
+    );
+  }
   return { names: names.length > 0 ? names : quick, options };
 }
 
