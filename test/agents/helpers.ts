@@ -1,7 +1,10 @@
 /** Checks shared by the agent tests. */
+import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
+import { ReplayBuffer } from '../../src/agents/buffers.js';
 import type { Agent } from '../../src/agents/types.js';
 import { runEpisodes } from '../../src/evaluation/runner.js';
+import { parseStateDictJson, type StateDict } from '../../src/nn/state-dict.js';
 import type { Param } from '../../src/nn/tensor.js';
 
 /**
@@ -41,4 +44,97 @@ export function expectFiniteDifferences(
       );
     }
   });
+}
+
+/** A Stable-Baselines3 training fixture of scripts/fixtures/sb3_updates.py (see its README). */
+export interface Sb3UpdateFixture {
+  env_id: string;
+  seed: number;
+  hyperparameters: Record<string, unknown>;
+  initial: StateDict;
+  transitions: {
+    count: number;
+    obs: Float32Array;
+    nextObs: Float32Array;
+    action: Float32Array;
+    reward: number[];
+    terminated: boolean[];
+  };
+  phases: { gradient_steps: number; losses: Record<string, number>; state_dict: StateDict }[];
+}
+
+function base64Floats(text: string): Float32Array {
+  const bytes = Buffer.from(text, 'base64');
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/** Reads test/fixtures/agents/sb3-<name>-updates.json. */
+export function readSb3UpdateFixture(name: 'dqn' | 'ddpg'): Sb3UpdateFixture {
+  const raw = JSON.parse(
+    readFileSync(new URL(`../fixtures/agents/sb3-${name}-updates.json`, import.meta.url), 'utf8'),
+  );
+  const t = raw.transitions;
+  return {
+    env_id: raw.env_id,
+    seed: raw.seed,
+    hyperparameters: raw.hyperparameters,
+    initial: parseStateDictJson(raw.initial),
+    transitions: {
+      count: t.count,
+      obs: base64Floats(t.obs),
+      nextObs: base64Floats(t.next_obs),
+      action: base64Floats(t.action),
+      reward: t.reward,
+      terminated: t.terminated,
+    },
+    phases: raw.phases.map(
+      (p: { gradient_steps: number; losses: Record<string, number>; state_dict: unknown }) => ({
+        gradient_steps: p.gradient_steps,
+        losses: p.losses,
+        state_dict: parseStateDictJson(p.state_dict),
+      }),
+    ),
+  };
+}
+
+/** A replay buffer holding the fixture's transitions, in order. */
+export function sb3FixtureReplay(fx: Sb3UpdateFixture, capacity: number): ReplayBuffer {
+  const t = fx.transitions;
+  const obsDim = t.obs.length / t.count;
+  const actDim = t.action.length / t.count;
+  const replay = new ReplayBuffer(capacity, obsDim, actDim);
+  for (let i = 0; i < t.count; i++) {
+    replay.add(t.obs, i, t.nextObs, i, t.action, i, t.reward[i], t.terminated[i]);
+  }
+  return replay;
+}
+
+/**
+ * Asserts that every tensor of `expected` (SB3's, after a phase) is within `tolerance` of
+ * `actual`'s, and moved by more than `minMove` from `before` (so that the comparison means
+ * something). Returns the largest difference seen.
+ */
+export function expectCloseStateDict(
+  actual: StateDict,
+  expected: StateDict,
+  before: StateDict,
+  tolerance: number,
+  minMove: number,
+): number {
+  let largest = 0;
+  for (const [name, want] of expected) {
+    const got = actual.get(name);
+    expect(got, name).toBeDefined();
+    const start = before.get(name) ?? before.get(name.replace('_target.', '.'))!;
+    let diff = 0;
+    let moved = 0;
+    for (let i = 0; i < want.data.length; i++) {
+      diff = Math.max(diff, Math.abs(got!.data[i] - want.data[i]));
+      moved = Math.max(moved, Math.abs(want.data[i] - start.data[i]));
+    }
+    expect(diff, `${name}: largest |ours − SB3|`).toBeLessThan(tolerance);
+    expect(moved, `${name}: largest move in SB3`).toBeGreaterThan(minMove);
+    largest = Math.max(largest, diff);
+  }
+  return largest;
 }
