@@ -7,7 +7,14 @@ import type { AgentSpaces } from '../../src/agents/types.js';
 import { Box, Discrete } from '../../src/envs/index.js';
 import { clipGradNorm } from '../../src/nn/optim.js';
 import { Generator } from '../../src/rng/index.js';
-import { expectFiniteDifferences, meanReturn } from './helpers.js';
+import {
+  expectCloseLoss,
+  expectCloseStateDict,
+  expectFiniteDifferences,
+  meanReturn,
+  readSb3OnPolicyFixture,
+  sb3FixtureRollout,
+} from './helpers.js';
 
 const cartPoleSpaces = (): AgentSpaces => ({
   observationSpace: new Box(-10, 10, [4]),
@@ -185,5 +192,27 @@ describe('trainA2c', () => {
     const hp = resolveHyperparameters('a2c', { n_envs: 8, ent_coef: 0 });
     const r = trainA2c(hp, { envId: 'CartPole-v1', totalTimesteps: 100_000, seed: 0 });
     expect(meanReturn(r.agent, 'CartPole-v1', 10)).toBeGreaterThan(80);
+  });
+});
+
+describe('A2C updates against Stable-Baselines3', () => {
+  it('computes SB3’s advantages, losses and weights over three rollouts (RMSprop state carried)', () => {
+    // scripts/fixtures/sb3_updates.py: three SB3 2.3.2 rollouts and A2C.train steps.
+    const fx = readSb3OnPolicyFixture('a2c');
+    const hp = resolveHyperparameters('a2c', fx.hyperparameters);
+    const agent = new A2cAgent(hp, cartPoleSpaces(), { seed: fx.seed, stateDict: fx.initial });
+    const size = hp.n_steps * hp.n_envs;
+    const update = createA2cUpdate(agent, size);
+    expect(fx.updates.some((u) => u.episode_ends > 0)).toBe(true); // GAE crosses episode boundaries
+    let before = fx.initial;
+    for (const u of fx.updates) {
+      const losses = update(sb3FixtureRollout(u.rollout, hp, 4, 1), 1);
+      for (const name of ['policy_loss', 'value_loss', 'entropy_loss'] as const) {
+        expectCloseLoss(name, losses[name], u.losses[name]);
+      }
+      // One RMSprop step of lr 7e-4 each (the first moves weights by about 10·lr).
+      expectCloseStateDict(agent.stateDict(), u.state_dict, before, 1e-6, 1e-4);
+      before = agent.stateDict();
+    }
   });
 });

@@ -1,7 +1,7 @@
 /** Checks shared by the agent tests. */
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { ReplayBuffer } from '../../src/agents/buffers.js';
+import { ReplayBuffer, RolloutBuffer } from '../../src/agents/buffers.js';
 import type { Agent } from '../../src/agents/types.js';
 import { runEpisodes } from '../../src/evaluation/runner.js';
 import { parseStateDictJson, type StateDict } from '../../src/nn/state-dict.js';
@@ -137,4 +137,94 @@ export function expectCloseStateDict(
     largest = Math.max(largest, diff);
   }
   return largest;
+}
+
+/** An on-policy fixture of scripts/fixtures/sb3_updates.py: SB3 rollouts and the updates on them. */
+export interface Sb3OnPolicyFixture {
+  env_id: string;
+  seed: number;
+  hyperparameters: Record<string, unknown>;
+  initial: StateDict;
+  updates: {
+    rollout: Record<
+      | 'obs'
+      | 'actions'
+      | 'rewards'
+      | 'episode_starts'
+      | 'values'
+      | 'log_probs'
+      | 'last_values'
+      | 'last_dones'
+      | 'advantages'
+      | 'returns',
+      Float32Array
+    >;
+    episode_ends: number;
+    losses: Record<string, number>;
+    state_dict: StateDict;
+  }[];
+}
+
+/** Reads test/fixtures/agents/sb3-<name>-updates.json (PPO or A2C). */
+export function readSb3OnPolicyFixture(name: 'ppo' | 'a2c'): Sb3OnPolicyFixture {
+  const raw = JSON.parse(
+    readFileSync(new URL(`../fixtures/agents/sb3-${name}-updates.json`, import.meta.url), 'utf8'),
+  );
+  return {
+    env_id: raw.env_id,
+    seed: raw.seed,
+    hyperparameters: raw.hyperparameters,
+    initial: parseStateDictJson(raw.initial),
+    updates: raw.updates.map(
+      (u: {
+        rollout: Record<string, string>;
+        episode_ends: number;
+        losses: Record<string, number>;
+        state_dict: unknown;
+      }) => ({
+        rollout: Object.fromEntries(Object.entries(u.rollout).map(([k, v]) => [k, base64Floats(v)])),
+        episode_ends: u.episode_ends,
+        losses: u.losses,
+        state_dict: parseStateDictJson(u.state_dict),
+      }),
+    ),
+  };
+}
+
+/**
+ * A rollout buffer holding one fixture rollout, with GAE computed by tars-eval; asserts that
+ * its advantages and returns match SB3's.
+ */
+export function sb3FixtureRollout(
+  rollout: Sb3OnPolicyFixture['updates'][number]['rollout'],
+  hp: { n_steps: number; n_envs: number; gamma: number; gae_lambda: number },
+  obsDim: number,
+  actDim: number,
+): RolloutBuffer {
+  const r = rollout;
+  const nEnvs = hp.n_envs;
+  const buffer = new RolloutBuffer(hp.n_steps, nEnvs, obsDim, actDim);
+  for (let step = 0; step < hp.n_steps; step++) {
+    const rows = (x: Float32Array, width = 1) => x.subarray(step * nEnvs * width, (step + 1) * nEnvs * width);
+    buffer.add(
+      rows(r.obs, obsDim),
+      rows(r.actions, actDim),
+      rows(r.rewards),
+      rows(r.episode_starts),
+      rows(r.values),
+      rows(r.log_probs),
+    );
+  }
+  buffer.computeReturnsAndAdvantage(r.last_values, r.last_dones, hp.gamma, hp.gae_lambda);
+  for (let i = 0; i < buffer.size; i++) {
+    expect(Math.abs(buffer.advantages[i] - r.advantages[i]), `advantage ${i}`).toBeLessThan(1e-5);
+    expect(Math.abs(buffer.returns[i] - r.returns[i]), `return ${i}`).toBeLessThan(1e-5);
+  }
+  return buffer;
+}
+
+/** |ours − SB3| of a logged loss within float32 rounding: relative 1e-5, absolute 1e-6. */
+export function expectCloseLoss(name: string, ours: number, sb3: number): void {
+  // Means of float32 terms that partly cancel (a policy loss near 0) round to about 1e-7.
+  expect(Math.abs(ours - sb3), name).toBeLessThan(1e-5 * Math.abs(sb3) + 1e-6);
 }

@@ -1,14 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ActorCriticPolicy, type PolicyActionSpec } from '../../src/agents/actor-critic.js';
-import { RolloutBuffer } from '../../src/agents/buffers.js';
 import { resolveHyperparameters } from '../../src/agents/hyperparameters.js';
 import { normalizeAdvantages, runOnPolicy } from '../../src/agents/on-policy.js';
 import { createPpoUpdate, PpoAgent, type PpoMinibatch, ppoLoss, trainPpo } from '../../src/agents/ppo.js';
 import { make, makeVec } from '../../src/envs/index.js';
-import { parseStateDictJson } from '../../src/nn/state-dict.js';
 import { Generator } from '../../src/rng/index.js';
-import { expectCloseStateDict, expectFiniteDifferences, meanReturn } from './helpers.js';
+import {
+  expectCloseLoss,
+  expectCloseStateDict,
+  expectFiniteDifferences,
+  meanReturn,
+  readSb3OnPolicyFixture,
+  sb3FixtureRollout,
+} from './helpers.js';
 
 /** RL Zoo's PPO CartPole-v1 hyperparameters. */
 const ZOO_CARTPOLE = {
@@ -309,56 +313,23 @@ describe('trainPpo', () => {
 
 describe('PPO update against Stable-Baselines3', () => {
   it('computes SB3’s advantages and returns, and its update’s losses and weights (float32 rounding apart)', () => {
-    // scripts/fixtures/sb3_updates.py: one SB3 2.3.2 rollout and PPO.train, its minibatches
-    // drawn from our permutation stream.
-    const raw = JSON.parse(
-      readFileSync(new URL('../fixtures/agents/sb3-ppo-update.json', import.meta.url), 'utf8'),
-    );
-    const floats = (text: string) => {
-      const bytes = Buffer.from(text, 'base64');
-      return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    };
-    const hp = resolveHyperparameters('ppo', raw.hyperparameters);
-    const initial = parseStateDictJson(raw.initial);
-    const agent = new PpoAgent(hp, make('CartPole-v1'), { seed: raw.seed, stateDict: initial });
-    const r = raw.rollout;
-    const [obs, actions, rewards, starts, values, logProbs] = [
-      r.obs,
-      r.actions,
-      r.rewards,
-      r.episode_starts,
-      r.values,
-      r.log_probs,
-    ].map(floats);
-    const nEnvs = hp.n_envs;
-    const rollout = new RolloutBuffer(hp.n_steps, nEnvs, 4, 1);
-    for (let step = 0; step < hp.n_steps; step++) {
-      const rows = (x: Float32Array, width = 1) =>
-        x.subarray(step * nEnvs * width, (step + 1) * nEnvs * width);
-      rollout.add(rows(obs, 4), rows(actions), rows(rewards), rows(starts), rows(values), rows(logProbs));
-    }
-    rollout.computeReturnsAndAdvantage(floats(r.last_values), floats(r.last_dones), hp.gamma, hp.gae_lambda);
-    const advantages = floats(r.advantages);
-    const returns = floats(r.returns);
-    for (let i = 0; i < rollout.size; i++) {
-      expect(Math.abs(rollout.advantages[i] - advantages[i]), `advantage ${i}`).toBeLessThan(1e-5);
-      expect(Math.abs(rollout.returns[i] - returns[i]), `return ${i}`).toBeLessThan(1e-5);
-    }
-
+    // scripts/fixtures/sb3_updates.py: one SB3 2.3.2 rollout and PPO.train (4 epochs of 2
+    // minibatches), its minibatches drawn from our permutation stream.
+    const fx = readSb3OnPolicyFixture('ppo');
+    const hp = resolveHyperparameters('ppo', fx.hyperparameters);
+    const agent = new PpoAgent(hp, make('CartPole-v1'), { seed: fx.seed, stateDict: fx.initial });
+    const [update] = fx.updates;
+    expect(update.episode_ends).toBeGreaterThan(0); // GAE crosses an episode boundary
+    const rollout = sb3FixtureRollout(update.rollout, hp, 4, 1);
     const losses = createPpoUpdate(agent, rollout.size)(rollout, 1);
-    const sb3 = raw.losses;
+    const sb3 = update.losses;
     expect(losses.clip_fraction).toBe(sb3.clip_fraction);
     expect(sb3.clip_fraction).toBeGreaterThan(0.02); // the clipped branch is exercised
-    for (const [ours, theirs] of [
-      ['policy_loss', 'policy_gradient_loss'],
-      ['value_loss', 'value_loss'],
-      ['entropy_loss', 'entropy_loss'],
-      ['approx_kl', 'approx_kl'],
-    ] as const) {
-      // Means of float32 terms near 1 that partly cancel: absolute rounding of about 1e-7.
-      expect(Math.abs(losses[ours] - sb3[theirs]), ours).toBeLessThan(1e-5 * Math.abs(sb3[theirs]) + 1e-6);
+    expectCloseLoss('policy_loss', losses.policy_loss, sb3.policy_gradient_loss);
+    for (const name of ['value_loss', 'entropy_loss', 'approx_kl'] as const) {
+      expectCloseLoss(name, losses[name], sb3[name]);
     }
-    // 8 Adam steps of lr 1e-3; torch sums in another order and keeps the head in float32.
-    expectCloseStateDict(agent.stateDict(), parseStateDictJson(raw.state_dict), initial, 1e-6, 1e-4);
+    // 8 Adam steps of lr 1e-3; torch sums in another order (largest difference about 6e-8).
+    expectCloseStateDict(agent.stateDict(), update.state_dict, fx.initial, 1e-6, 1e-4);
   });
 });
