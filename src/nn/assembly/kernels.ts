@@ -1115,9 +1115,26 @@ export function rmsprop_step(
 
 /** sum_j x[j]^2, accumulated in float64. */
 export function sum_squares(x: usize, n: i32): f64 {
+  // Four independent f64 chains, 8 floats per step: the adds' latency, not their throughput,
+  // bounded the two-chain loop.
   let a0 = f64x2.splat(0);
   let a1 = f64x2.splat(0);
+  let a2 = f64x2.splat(0);
+  let a3 = f64x2.splat(0);
   let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const p = x + (<usize>j << 2);
+    const v = v128.load(p);
+    const w = v128.load(p, 16);
+    const v0 = f64x2.promote_low_f32x4(v);
+    const v1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    const w0 = f64x2.promote_low_f32x4(w);
+    const w1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(w, w, 2, 3, 0, 1));
+    a0 = f64x2.add(a0, f64x2.mul(v0, v0));
+    a1 = f64x2.add(a1, f64x2.mul(v1, v1));
+    a2 = f64x2.add(a2, f64x2.mul(w0, w0));
+    a3 = f64x2.add(a3, f64x2.mul(w1, w1));
+  }
   for (; j + 4 <= n; j += 4) {
     const v = v128.load(x + (<usize>j << 2));
     const lo = f64x2.promote_low_f32x4(v);
@@ -1125,7 +1142,7 @@ export function sum_squares(x: usize, n: i32): f64 {
     a0 = f64x2.add(a0, f64x2.mul(lo, lo));
     a1 = f64x2.add(a1, f64x2.mul(hi, hi));
   }
-  const s = f64x2.add(a0, a1);
+  const s = f64x2.add(f64x2.add(a0, a2), f64x2.add(a1, a3));
   let acc = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
   for (; j < n; j++) {
     const v = <f64>load<f32>(x + (<usize>j << 2));
