@@ -406,9 +406,15 @@ describe('Mlp behaviour', () => {
       };
       // Warm up first, and measure a long run, so that one-off compilation (JIT metadata, a few
       // hundred kB) stays far below the smallest per-call allocation (a subarray is 96 bytes).
+      // A per-call allocation shows in every window; a late tier-up lands in one of them, so
+      // the smallest of three windows is the figure.
       run(20_000);
-      const m = await measureAllocation(run, 40_000);
-      if (m.exact) expect(m.bytesPerOp, backend).toBeLessThan(8);
+      const windows: number[] = [];
+      for (let w = 0; w < 3; w++) {
+        const m = await measureAllocation(run, 40_000);
+        if (m.exact) windows.push(m.bytesPerOp);
+      }
+      if (windows.length > 0) expect(Math.min(...windows), backend).toBeLessThan(8);
     }
   });
 });
