@@ -159,25 +159,25 @@ export async function runLearning(name: string, options: BenchRunOptions): Promi
   );
   const reached = runs.filter((r) => r.meanReturn >= c.target).length;
   const med = median(runs.map((r) => r.wallSeconds));
-  const ratio = c.sb3Seconds === null ? null : c.sb3Seconds / med;
   const target = c.speedTarget ?? 1;
+  // "vs Stable-Baselines3 S s <where>: R× (target T×: met)" for SB3 seconds measured somewhere.
+  const versus = (sb3: number, where: string): string => {
+    const ratio = sb3 / med;
+    return `vs Stable-Baselines3 ${sb3} s ${where}: ${ratio.toFixed(2)}× (target ${target}×: ${
+      ratio >= target ? 'met' : 'not met'
+    })`;
+  };
   process.stdout.write(
     `score: ${reached}/${runs.length} seeds reach ${c.target} (target ${c.required}/5: ${
       reached >= (c.required * runs.length) / 5 ? 'met' : 'not met'
     })\n` +
-      `time: median ${med.toFixed(2)} s` +
-      (ratio === null
-        ? ' (no Stable-Baselines3 figure for this run)\n'
-        : ` vs Stable-Baselines3 ${c.sb3Seconds} s on the reference machine: ${ratio.toFixed(2)}× (target ${target}×: ${
-            ratio >= target ? 'met' : 'not met'
-          })\n`),
+      `time: median ${med.toFixed(2)} s ${
+        c.sb3Seconds === null
+          ? '(no Stable-Baselines3 figure for this run)'
+          : versus(c.sb3Seconds, 'on the reference machine')
+      }\n`,
   );
   if (options.sb3Seconds !== undefined) {
-    const here = options.sb3Seconds / med;
-    process.stdout.write(
-      `time: vs Stable-Baselines3 ${options.sb3Seconds} s measured on this machine: ${here.toFixed(2)}× (target ${target}×: ${
-        here >= target ? 'met' : 'not met'
-      })\n`,
-    );
+    process.stdout.write(`time: ${versus(options.sb3Seconds, 'measured on this machine')}\n`);
   }
 }

@@ -45,8 +45,9 @@ def schedule(value):
 
 
 def sb3_kwargs(hyperparameters, action_dim):
+    """SB3 constructor arguments for tars-eval hyperparameters (n_envs goes to the vector env)."""
     kwargs = dict(hyperparameters)
-    n_envs = kwargs.pop("n_envs", 1)
+    kwargs.pop("n_envs", None)
     policy_kwargs = {}
     if "net_arch" in kwargs:
         policy_kwargs["net_arch"] = kwargs.pop("net_arch")
@@ -60,14 +61,13 @@ def sb3_kwargs(hyperparameters, action_dim):
         kwargs["action_noise"] = NormalActionNoise(np.zeros(action_dim), noise["sigma"] * np.ones(action_dim))
     if policy_kwargs:
         kwargs["policy_kwargs"] = policy_kwargs
-    return n_envs, kwargs
+    return kwargs
 
 
 def run(case, seed):
-    probe = make_vec_env(case["envId"], n_envs=1)
-    action_dim = int(np.prod(probe.action_space.shape)) if probe.action_space.shape else 1
-    n_envs, kwargs = sb3_kwargs(case["hyperparameters"], action_dim)
-    env = make_vec_env(case["envId"], n_envs=n_envs, seed=seed)
+    env = make_vec_env(case["envId"], n_envs=case["hyperparameters"].get("n_envs", 1), seed=seed)
+    action_dim = int(np.prod(env.action_space.shape)) if env.action_space.shape else 1
+    kwargs = sb3_kwargs(case["hyperparameters"], action_dim)
     model = ALGORITHMS[case["agent"]]("MlpPolicy", env, seed=seed, device="cpu", **kwargs)
     wall0, cpu0 = time.perf_counter(), time.process_time()
     model.learn(case["timesteps"])

@@ -68,17 +68,26 @@ function base64Floats(text: string): Float32Array {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
-/** Reads test/fixtures/agents/sb3-<name>-updates.json. */
-export function readSb3UpdateFixture(name: 'dqn' | 'ddpg'): Sb3UpdateFixture {
+/** test/fixtures/agents/sb3-<name>-updates.json as parsed JSON, and the fields every file starts with. */
+function readSb3Fixture(name: string) {
   const raw = JSON.parse(
     readFileSync(new URL(`../fixtures/agents/sb3-${name}-updates.json`, import.meta.url), 'utf8'),
   );
+  const header = {
+    env_id: raw.env_id as string,
+    seed: raw.seed as number,
+    hyperparameters: raw.hyperparameters as Record<string, unknown>,
+    initial: parseStateDictJson(raw.initial),
+  };
+  return { raw, header };
+}
+
+/** Reads test/fixtures/agents/sb3-<name>-updates.json. */
+export function readSb3UpdateFixture(name: 'dqn' | 'ddpg'): Sb3UpdateFixture {
+  const { raw, header } = readSb3Fixture(name);
   const t = raw.transitions;
   return {
-    env_id: raw.env_id,
-    seed: raw.seed,
-    hyperparameters: raw.hyperparameters,
-    initial: parseStateDictJson(raw.initial),
+    ...header,
     transitions: {
       count: t.count,
       obs: base64Floats(t.obs),
@@ -112,7 +121,7 @@ export function sb3FixtureReplay(fx: Sb3UpdateFixture, capacity: number): Replay
 /**
  * Asserts that every tensor of `expected` (SB3's, after a phase) is within `tolerance` of
  * `actual`'s, and moved by more than `minMove` from `before` (so that the comparison means
- * something). Returns the largest difference seen.
+ * something).
  */
 export function expectCloseStateDict(
   actual: StateDict,
@@ -120,8 +129,7 @@ export function expectCloseStateDict(
   before: StateDict,
   tolerance: number,
   minMove: number,
-): number {
-  let largest = 0;
+): void {
   for (const [name, want] of expected) {
     const got = actual.get(name);
     expect(got, name).toBeDefined();
@@ -134,9 +142,7 @@ export function expectCloseStateDict(
     }
     expect(diff, `${name}: largest |ours − SB3|`).toBeLessThan(tolerance);
     expect(moved, `${name}: largest move in SB3`).toBeGreaterThan(minMove);
-    largest = Math.max(largest, diff);
   }
-  return largest;
 }
 
 /** An on-policy fixture of scripts/fixtures/sb3_updates.py: SB3 rollouts and the updates on them. */
@@ -167,14 +173,9 @@ export interface Sb3OnPolicyFixture {
 
 /** Reads test/fixtures/agents/sb3-<name>-updates.json (PPO or A2C). */
 export function readSb3OnPolicyFixture(name: 'ppo' | 'a2c'): Sb3OnPolicyFixture {
-  const raw = JSON.parse(
-    readFileSync(new URL(`../fixtures/agents/sb3-${name}-updates.json`, import.meta.url), 'utf8'),
-  );
+  const { raw, header } = readSb3Fixture(name);
   return {
-    env_id: raw.env_id,
-    seed: raw.seed,
-    hyperparameters: raw.hyperparameters,
-    initial: parseStateDictJson(raw.initial),
+    ...header,
     updates: raw.updates.map(
       (u: {
         rollout: Record<string, string>;

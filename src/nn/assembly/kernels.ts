@@ -716,7 +716,9 @@ export function gemm(
     const bj = b + jo;
     const cj = c + jo;
     const biasj = bias + jo;
-    // The activation is a constant in each copy of the loop, so no block tests it.
+    // The activation is a constant in each copy of the loop, so no block tests it. (Written out:
+    // the same loop as an inlined helper called three times compiled to slower code, 16.5 → 13
+    // GMAC/s at k = 4.)
     let i = 0;
     if (act == ACT_TANH) {
       for (; i + 4 <= m; i += 4) {
